@@ -1,0 +1,122 @@
+"""django-filter FilterSets for the list query parameters of API.md."""
+
+from decimal import Decimal
+
+import django_filters as filters
+from django.db.models import F, Q
+
+from . import roles
+from .models import MenuItem, Order, Rating
+
+# Ids are bounded so that an absurd number is a 400, not a database overflow.
+ID_MAX = 2**63 - 1
+
+
+class StableOrderingFilter(filters.OrderingFilter):
+    """OrderingFilter that breaks ties by id, so pages never overlap or skip rows.
+
+    Fields whose values may be NULL (an unrated dish's average) sort last either way.
+    """
+
+    def __init__(self, *args, nulls_last=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.nulls_last = frozenset(nulls_last)
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        field = value.lstrip("-")
+        if field not in self.nulls_last:
+            return value
+        if value.startswith("-"):
+            return F(field).desc(nulls_last=True)
+        return F(field).asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        return qs.order_by(*ordering, "-id" if value[-1].startswith("-") else "id")
+
+
+def _id_filter(field_name: str, help_text: str) -> filters.NumberFilter:
+    return filters.NumberFilter(
+        field_name=field_name, min_value=1, max_value=ID_MAX, decimal_places=0, help_text=help_text
+    )
+
+
+class MenuItemFilter(filters.FilterSet):
+    category = filters.CharFilter(
+        field_name="category__slug", max_length=255, help_text="Category slug."
+    )
+    category_id = _id_filter("category_id", "Category id.")
+    featured = filters.BooleanFilter(widget=filters.widgets.BooleanWidget())
+    price_min = filters.NumberFilter(
+        field_name="price",
+        lookup_expr="gte",
+        min_value=Decimal(0),
+        max_value=Decimal("99999999"),
+        help_text="Lowest price, inclusive.",
+    )
+    price_max = filters.NumberFilter(
+        field_name="price",
+        lookup_expr="lte",
+        min_value=Decimal(0),
+        max_value=Decimal("99999999"),
+        help_text="Highest price, inclusive.",
+    )
+    search = filters.CharFilter(
+        method="filter_search", max_length=255, help_text="Words in the title or category title."
+    )
+    ordering = StableOrderingFilter(
+        fields=(("price", "price"), ("title", "title"), ("rating_average", "rating")),
+        nulls_last=("rating_average",),
+        help_text="price, -price, title, -title, rating (average) or -rating.",
+    )
+
+    class Meta:
+        model = MenuItem
+        fields = ["category", "category_id", "featured", "price_min", "price_max", "search"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(category__title__icontains=value))
+
+
+class RatingFilter(filters.FilterSet):
+    menuitem_id = _id_filter("menuitem_id", "Only ratings of this menu item.")
+
+    class Meta:
+        model = Rating
+        fields = ["menuitem_id"]
+
+
+class OrderFilter(filters.FilterSet):
+    status = filters.BooleanFilter(
+        widget=filters.widgets.BooleanWidget(), help_text="true: delivered; false: not yet."
+    )
+    delivery_crew = _id_filter("delivery_crew_id", "Id of the assigned crew member.")
+    user = filters.NumberFilter(
+        method="filter_user",
+        min_value=1,
+        max_value=ID_MAX,
+        decimal_places=0,
+        help_text="Id of the customer (managers and admins only; ignored for others).",
+    )
+    date_after = filters.DateFilter(
+        field_name="date", lookup_expr="gte", help_text="YYYY-MM-DD, inclusive."
+    )
+    date_before = filters.DateFilter(
+        field_name="date", lookup_expr="lte", help_text="YYYY-MM-DD, inclusive."
+    )
+    ordering = StableOrderingFilter(
+        fields=(("date", "date"), ("total", "total")),
+        help_text="date, -date, total or -total.",
+    )
+
+    class Meta:
+        model = Order
+        fields = ["status", "delivery_crew", "user", "date_after", "date_before"]
+
+    def filter_user(self, queryset, name, value):
+        if roles.is_manager(self.request.user):
+            return queryset.filter(user_id=value)
+        return queryset

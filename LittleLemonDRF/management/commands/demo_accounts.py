@@ -1,0 +1,46 @@
+"""Create the demo accounts (debug only) and print their passwords and tokens."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+
+from LittleLemonDRF import roles, services
+
+# username, password, group, is_superuser
+DEMO_ACCOUNTS = [
+    ("admin", "lemon-admin-2026", None, True),
+    ("manager", "lemon-manager-2026", roles.MANAGER, False),
+    ("crew", "lemon-crew-2026", roles.DELIVERY_CREW, False),
+    ("customer", "lemon-customer-2026", None, False),
+]
+
+
+class Command(BaseCommand):
+    help = "Create an admin, a manager, a delivery crew member and a customer (debug only)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            # Their passwords are printed in the README: never on a production database.
+            self.stdout.write("Debug is off: no demo accounts created.")
+            return
+        User = get_user_model()
+        self.stdout.write("\nDemo accounts (username / password / token):")
+        for username, password, group, superuser in DEMO_ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "email": f"{username}@littlelemon.example",
+                    "is_staff": superuser,
+                    "is_superuser": superuser,
+                },
+            )
+            if created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            if group:
+                user.groups.add(Group.objects.get_or_create(name=group)[0])
+            token = services.token_for_login(user=user)
+            role = group or ("admin" if superuser else "customer")
+            self.stdout.write(f"  {role:<14} {username:<9} {password:<20} {token.key}")
+        self.stdout.write("Use them as:  Authorization: Token <token>\n")

@@ -1,0 +1,78 @@
+"""OpenAPI schema generation: the error responses each operation can give, documented.
+
+drf-spectacular documents the success responses it can see; the errors below come from DRF's
+machinery (authentication, permissions, throttles, parsers, filters, pagination) and would
+otherwise be missing from the schema.
+"""
+
+from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiViewExtension
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.permissions import AllowAny
+
+from .serializers import DetailSerializer
+
+VALIDATION_ERROR = {
+    "type": "object",
+    "description": (
+        'Validation errors as {"field": ["message", ...]}, or {"detail": "message"} for a '
+        "request-level error (malformed body, a business rule)."
+    ),
+    "additionalProperties": {
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+    },
+}
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_operation_id(self):
+        operation_id = super().get_operation_id()
+        name = getattr(self.view, "collection_delete_name", None)
+        if name and self.method == "DELETE" and not self._has_path_parameters():
+            operation_id = operation_id.removesuffix("destroy") + name
+        return operation_id
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction == "response":
+            for code, response in self._error_responses():
+                responses.setdefault(code, self._get_response_for_code(response, code))
+        return responses
+
+    def _error_responses(self):
+        view = self.view
+        detail = DetailSerializer
+        if self.method in BODY_METHODS or getattr(view, "filterset_class", None):
+            yield "400", OpenApiResponse(VALIDATION_ERROR, "Invalid input.")
+        if view.get_authenticators():
+            yield "401", OpenApiResponse(detail, "Missing, invalid or expired credentials.")
+            if not all(isinstance(p, AllowAny) for p in view.get_permissions()):
+                yield "403", OpenApiResponse(detail, "Signed in, but not allowed.")
+        if self._has_path_parameters() or self._is_paginated_list():
+            yield "404", OpenApiResponse(detail, "Not found, not visible to you, or no such page.")
+        if self.method in BODY_METHODS:
+            yield "415", OpenApiResponse(detail, "Unsupported media type.")
+        if view.get_throttles():
+            yield "429", OpenApiResponse(detail, "Throttled; see the Retry-After header.")
+
+    def _has_path_parameters(self):
+        return "{" in self.path
+
+    def _is_paginated_list(self):
+        return self.method == "GET" and self._is_list_view() and self._get_paginator() is not None
+
+
+class TokenDestroyViewSchema(OpenApiViewExtension):
+    """Djoser's logout view takes no body and returns none; say so instead of guessing."""
+
+    target_class = "djoser.views.TokenDestroyView"
+
+    def view_replacement(self):
+        class Fixed(self.target_class):
+            @extend_schema(request=None, responses={204: None})
+            def post(self, request):
+                return super().post(request)
+
+        return Fixed

@@ -1,0 +1,203 @@
+"""JSON in and out, and field validation."""
+
+from django.contrib.auth import get_user_model
+from django.utils.text import slugify
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from .exceptions import AlreadyRated
+from .models import (
+    PRICE_MAX,
+    PRICE_MIN,
+    QUANTITY_MAX,
+    RATING_MAX,
+    RATING_MIN,
+    Cart,
+    Category,
+    MenuItem,
+    Order,
+    OrderItem,
+    Rating,
+)
+
+User = get_user_model()
+
+
+class UserRefSerializer(serializers.ModelSerializer):
+    """How a user appears inside other objects."""
+
+    class Meta:
+        model = User
+        fields = ["id", "username"]
+        read_only_fields = fields
+
+
+class GroupMemberSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email"]
+        read_only_fields = fields
+
+
+class UsernameSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    slug = serializers.SlugField(
+        max_length=255,
+        required=False,
+        help_text="Optional on write: derived from the title when left out.",
+        validators=[UniqueValidator(queryset=Category.objects.all())],
+    )
+
+    class Meta:
+        model = Category
+        fields = ["id", "slug", "title"]
+
+    def validate(self, attrs):
+        if self.instance is None and "slug" not in attrs:
+            # The slug is derived on create only: renaming a category keeps its URLs stable.
+            slug = slugify(attrs["title"])[:255]
+            if not slug:
+                raise serializers.ValidationError(
+                    {"slug": ["The title has no letters or digits to make a slug from; give one."]}
+                )
+            if Category.objects.filter(slug=slug).exists():
+                raise serializers.ValidationError(
+                    {"slug": [f"A category with the slug '{slug}' already exists."]}
+                )
+            attrs["slug"] = slug
+        return attrs
+
+
+class RatingSummarySerializer(serializers.Serializer):
+    average = serializers.FloatField(
+        allow_null=True, help_text="Mean rating, 2 decimal places; null without ratings."
+    )
+    count = serializers.IntegerField()
+
+
+class MenuItemSerializer(serializers.ModelSerializer):
+    price = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=PRICE_MIN, max_value=PRICE_MAX
+    )
+    category = CategorySerializer(read_only=True)
+    category_id = serializers.PrimaryKeyRelatedField(
+        source="category", queryset=Category.objects.all(), write_only=True
+    )
+    rating = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MenuItem
+        fields = ["id", "title", "price", "featured", "category", "category_id", "rating"]
+
+    @extend_schema_field(RatingSummarySerializer)
+    def get_rating(self, obj) -> dict:
+        # Annotated by selectors.menu_item_list(); no query here.
+        average = getattr(obj, "rating_average", None)
+        return {
+            "average": None if average is None else round(float(average), 2),
+            "count": getattr(obj, "rating_count", 0),
+        }
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    user = UserRefSerializer(read_only=True)
+    menuitem_id = serializers.PrimaryKeyRelatedField(
+        source="menuitem", queryset=MenuItem.objects.all()
+    )
+    rating = serializers.IntegerField(min_value=RATING_MIN, max_value=RATING_MAX)
+
+    class Meta:
+        model = Rating
+        fields = ["id", "user", "menuitem_id", "rating"]
+
+    def validate_menuitem_id(self, menuitem):
+        if self.instance is not None:
+            if menuitem.pk != self.instance.menuitem_id:
+                raise serializers.ValidationError(
+                    "A rating cannot be moved to another menu item; delete it and rate again."
+                )
+            return menuitem
+        user = self.context["request"].user
+        if Rating.objects.filter(user=user, menuitem=menuitem).exists():
+            raise serializers.ValidationError(AlreadyRated.message)
+        return menuitem
+
+
+class MenuItemRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MenuItem
+        fields = ["id", "title"]
+        read_only_fields = fields
+
+
+class CartLineSerializer(serializers.ModelSerializer):
+    """A cart line, priced from the menu as it is now."""
+
+    menuitem = MenuItemRefSerializer(read_only=True)
+    unit_price = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True)
+    price = serializers.DecimalField(max_digits=9, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Cart
+        fields = ["id", "menuitem", "quantity", "unit_price", "price"]
+        read_only_fields = fields
+
+
+class CartAddSerializer(serializers.Serializer):
+    menuitem_id = serializers.PrimaryKeyRelatedField(queryset=MenuItem.objects.all())
+    quantity = serializers.IntegerField(min_value=1, max_value=QUANTITY_MAX, default=1)
+
+
+class CartQuantitySerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=QUANTITY_MAX)
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    menuitem_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="null once the dish left the menu."
+    )
+
+    class Meta:
+        model = OrderItem
+        fields = ["menuitem_id", "title", "quantity", "unit_price", "price"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    user = UserRefSerializer(read_only=True)
+    delivery_crew = UserRefSerializer(read_only=True, allow_null=True)
+    items = OrderItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "user", "delivery_crew", "status", "total", "date", "items"]
+        read_only_fields = fields
+
+
+class OrderUpdateSerializer(serializers.Serializer):
+    """What a manager may change on an order."""
+
+    delivery_crew = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        allow_null=True,
+        help_text="Id of a member of the Delivery crew group, or null to unassign.",
+    )
+    status = serializers.BooleanField(help_text="true once delivered.")
+
+
+class OrderStatusSerializer(serializers.Serializer):
+    """What the assigned delivery crew member may change on an order."""
+
+    status = serializers.BooleanField(help_text="true once delivered.")

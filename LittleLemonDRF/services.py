@@ -1,0 +1,193 @@
+"""Writes with business rules. Services take the acting user and plain values, never a request."""
+
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from . import roles
+from .authentication import token_expired
+from .exceptions import AlreadyRated, CartLineTooLarge, DomainError, EmptyCart, NotDeliveryCrew
+from .models import QUANTITY_MAX, Cart, MenuItem, Order, OrderItem, Rating
+
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+IDEMPOTENCY_KEY_MAX = 255
+
+
+class BadIdempotencyKey(DomainError):
+    default_detail = f"The Idempotency-Key header must be 1 to {IDEMPOTENCY_KEY_MAX} characters."
+    default_code = "bad_idempotency_key"
+
+
+# --- Tokens -------------------------------------------------------------------------------
+
+
+def token_for_login(*, user) -> Token:
+    """The user's token, replaced by a fresh key when the old one has expired."""
+    token, created = Token.objects.get_or_create(user=user)
+    if not created and token_expired(token):
+        token.delete()
+        token = Token.objects.create(user=user)
+    return token
+
+
+# --- Groups -------------------------------------------------------------------------------
+
+
+def group_add_user(*, group_name: str, user) -> bool:
+    """Put the user in the group; False when they were a member already."""
+    group = Group.objects.get_or_create(name=group_name)[0]
+    if group.user_set.filter(pk=user.pk).exists():
+        return False
+    group.user_set.add(user)
+    roles.forget_groups(user)
+    return True
+
+
+def group_remove_user(*, group_name: str, user) -> bool:
+    """Take the user out of the group; False when they were not a member."""
+    group = Group.objects.get_or_create(name=group_name)[0]
+    if not group.user_set.filter(pk=user.pk).exists():
+        return False
+    group.user_set.remove(user)
+    roles.forget_groups(user)
+    return True
+
+
+# --- Ratings ------------------------------------------------------------------------------
+
+
+def rating_create(*, user, menuitem: MenuItem, rating: int) -> Rating:
+    try:
+        # A savepoint, so the constraint that catches a concurrent duplicate leaves the
+        # surrounding transaction usable.
+        with transaction.atomic():
+            return Rating.objects.create(user=user, menuitem=menuitem, rating=rating)
+    except IntegrityError:
+        raise AlreadyRated() from None
+
+
+# --- Cart ---------------------------------------------------------------------------------
+
+
+def cart_add_item(*, user, menuitem: MenuItem, quantity: int) -> tuple[Cart, bool]:
+    """Add to the user's cart, merging with a line for the same dish; True when a line is new.
+
+    The increment is one UPDATE guarded by the quantity bound, and a concurrent insert of the
+    same dish is caught by the unique constraint and retried as an increment, so racing adds
+    neither lose quantity nor create a second line.
+    """
+    for _attempt in range(2):
+        if _increment(user=user, menuitem=menuitem, quantity=quantity):
+            return Cart.objects.select_related("menuitem").get(user=user, menuitem=menuitem), False
+        if Cart.objects.filter(user=user, menuitem=menuitem).exists():
+            raise CartLineTooLarge()
+        try:
+            with transaction.atomic():
+                line = Cart.objects.create(user=user, menuitem=menuitem, quantity=quantity)
+            return line, True
+        except IntegrityError:
+            continue  # another request created the line first: add to it instead
+    raise CartLineTooLarge()
+
+
+def _increment(*, user, menuitem: MenuItem, quantity: int) -> bool:
+    return bool(
+        Cart.objects.filter(
+            user=user, menuitem=menuitem, quantity__lte=QUANTITY_MAX - quantity
+        ).update(quantity=F("quantity") + quantity)
+    )
+
+
+def cart_set_quantity(*, line: Cart, quantity: int) -> Cart:
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    return line
+
+
+def cart_clear(*, user) -> int:
+    deleted, _ = Cart.objects.filter(user=user).delete()
+    return deleted
+
+
+# --- Orders -------------------------------------------------------------------------------
+
+
+def order_place(*, user, idempotency_key: str | None = None) -> tuple[Order, bool]:
+    """Turn the user's cart into an order in one transaction; True when a new order was made.
+
+    The cart rows are locked, so a second placement of the same cart waits and then finds it
+    empty. With an idempotency key, a retry within 24 hours returns the first order instead.
+    """
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
+        raise BadIdempotencyKey()
+    try:
+        with transaction.atomic():
+            return _order_place(user=user, idempotency_key=idempotency_key)
+    except IntegrityError:
+        # Two requests with the same key raced past the lookup: the unique constraint let
+        # one through; answer with its order.
+        if idempotency_key is None:
+            raise
+        return Order.objects.get(user=user, idempotency_key=idempotency_key), False
+
+
+def _order_place(*, user, idempotency_key: str | None) -> tuple[Order, bool]:
+    lines = list(
+        Cart.objects.select_for_update().filter(user=user).select_related("menuitem").order_by("id")
+    )
+    # Looked up after taking the lock: a concurrent request with the same key has committed
+    # by now, and its order is visible.
+    if idempotency_key is not None:
+        previous = Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if previous is not None:
+            if previous.created_at >= timezone.now() - IDEMPOTENCY_WINDOW:
+                return previous, False
+            previous.idempotency_key = ""  # expired: the key may be used again
+            previous.save(update_fields=["idempotency_key"])
+    if not lines:
+        raise EmptyCart()
+    # Prices come from the menu at this moment, so a client cannot choose what it pays.
+    items = [
+        OrderItem(
+            menuitem=line.menuitem,
+            title=line.menuitem.title,
+            quantity=line.quantity,
+            unit_price=line.menuitem.price,
+            price=line.menuitem.price * line.quantity,
+        )
+        for line in lines
+    ]
+    order = Order.objects.create(
+        user=user,
+        total=sum(item.price for item in items),
+        date=timezone.localdate(),
+        idempotency_key=idempotency_key or "",
+    )
+    for item in items:
+        item.order = order
+    OrderItem.objects.bulk_create(items)
+    Cart.objects.filter(pk__in=[line.pk for line in lines]).delete()
+    return order, True
+
+
+_UNSET = object()
+
+
+def order_update(*, order: Order, delivery_crew=_UNSET, status=_UNSET) -> Order:
+    """Assign (or unassign, with None) a crew member and/or set the delivered flag."""
+    fields = []
+    if delivery_crew is not _UNSET:
+        if delivery_crew is not None and not roles.is_delivery_crew(delivery_crew):
+            raise NotDeliveryCrew()
+        order.delivery_crew = delivery_crew
+        fields.append("delivery_crew")
+    if status is not _UNSET:
+        order.status = status
+        fields.append("status")
+    if fields:
+        order.save(update_fields=fields)
+    return order

@@ -1,0 +1,66 @@
+"""Routes under /api/: one router, plus explicit paths for the cart, groups and demo views.
+
+Every route takes its trailing slash as optional, for every method, without a redirect.
+"""
+
+from django.urls import include, re_path
+from djoser.views import UserViewSet
+from rest_framework.routers import SimpleRouter
+from rest_framework_simplejwt.views import TokenBlacklistView, TokenRefreshView
+
+from . import roles, views
+
+
+class OptionalSlashRouter(SimpleRouter):
+    def __init__(self):
+        super().__init__()
+        self.trailing_slash = "/?"
+
+
+router = OptionalSlashRouter()
+router.register("categories", views.CategoryViewSet, basename="category")
+router.register("menu-items", views.MenuItemViewSet, basename="menuitem")
+router.register("ratings", views.RatingViewSet, basename="rating")
+router.register("orders", views.OrderViewSet, basename="order")
+
+# Djoser's user routes, mounted at /auth/ (the project's urls) and at /api/users/ (the course).
+account_router = OptionalSlashRouter()
+account_router.register("users", UserViewSet, basename="user")
+
+cart = views.CartViewSet.as_view({"get": "list", "post": "create", "delete": "clear"})
+cart_line = views.CartViewSet.as_view(
+    {"get": "retrieve", "patch": "partial_update", "delete": "destroy"}
+)
+
+
+def group_routes(slug: str, group_name: str) -> list:
+    members = views.GroupMembersView.as_view(group_name=group_name)
+    member = views.GroupMemberView.as_view(group_name=group_name)
+    return [
+        re_path(rf"^groups/{slug}/users/?$", members, name=f"{slug}-members"),
+        re_path(rf"^groups/{slug}/users/(?P<user_id>[0-9]+)/?$", member, name=f"{slug}-member"),
+    ]
+
+
+urlpatterns = [
+    *router.urls,
+    re_path(r"^users/?$", UserViewSet.as_view({"post": "create"}), name="register"),
+    re_path(r"^users/", include((account_router.urls, "course-users"))),
+    re_path(r"^api-token-auth/?$", views.ObtainAuthTokenView.as_view(), name="api-token-auth"),
+    re_path(r"^token/?$", views.JWTObtainPairView.as_view(), name="jwt-create"),
+    re_path(r"^token/refresh/?$", TokenRefreshView.as_view(), name="jwt-refresh"),
+    re_path(r"^token/blacklist/?$", TokenBlacklistView.as_view(), name="jwt-blacklist"),
+    re_path(r"^cart/menu-items/?$", cart, name="cart"),
+    re_path(r"^cart/menu-items/(?P<pk>[0-9]+)/?$", cart_line, name="cart-line"),
+    *group_routes("manager", roles.MANAGER),
+    *group_routes("delivery-crew", roles.DELIVERY_CREW),
+    re_path(r"^secret/?$", views.SecretView.as_view(), name="secret"),
+    re_path(r"^manager-view/?$", views.ManagerView.as_view(), name="manager-view"),
+    re_path(r"^throttle-check/?$", views.ThrottleCheckView.as_view(), name="throttle-check"),
+    re_path(
+        r"^throttle-check-auth/?$",
+        views.ThrottleCheckAuthView.as_view(),
+        name="throttle-check-auth",
+    ),
+    re_path(r"^health/?$", views.HealthView.as_view(), name="health"),
+]

@@ -1,0 +1,73 @@
+# The front door: `make serve` runs the API on http://127.0.0.1:8000, `make test` checks it.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PIPENV := $(PYTHON) -m pipenv
+PY := .venv/bin/python
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_IGNORE_VIRTUALENVS := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_NOSPIN := 1
+
+TEST_ENV := DJANGO_SETTINGS_MODULE=LittleLemon.settings_test
+EMBEDDED := env -u DATABASE_URL -u REDIS_URL
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/littlelemon
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
+
+.PHONY: help install serve test lint fmt check schema pytest test-postgres clean
+
+help:
+	@echo "make serve          install, migrate, load the menu, print demo tokens, serve on :8000"
+	@echo "make test           lint, checks, schema validation and the test suite (SQLite)"
+	@echo "make test-postgres  the test suite against PostgreSQL + Redis (POSTGRES_URL, REDIS_TEST_URL)"
+	@echo "make lint | fmt | check | schema"
+
+# Installs pipenv when missing, then the locked dependencies into ./.venv.
+.venv/.installed: Pipfile.lock
+	@$(PIPENV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --user --quiet pipenv \
+		|| $(PYTHON) -m pip install --quiet pipenv \
+		|| $(PYTHON) -m pip install --quiet --break-system-packages pipenv
+	$(PIPENV) sync --dev
+	@touch $@
+
+install: .venv/.installed
+
+serve: export DJANGO_DEBUG ?= 1
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_menu
+	$(PY) manage.py demo_accounts
+	@echo
+	@echo "  Little Lemon API on http://127.0.0.1:8000/api/"
+	@echo "  Try it in the browser: http://127.0.0.1:8000/api/docs/  (Authorize: Token <token>)"
+	@echo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: install lint check schema
+	$(EMBEDDED) $(MAKE) --no-print-directory pytest
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+fmt: install
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+check: install
+	$(TEST_ENV) $(PY) manage.py check
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+schema: install
+	$(TEST_ENV) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+pytest: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	DATABASE_URL=$(POSTGRES_URL) REDIS_URL=$(REDIS_TEST_URL) $(MAKE) --no-print-directory pytest
+
+clean:
+	rm -rf .venv db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,70 @@
+"""Plain factory functions: each makes one object with sensible defaults and returns it."""
+
+import itertools
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from LittleLemonDRF import services
+from LittleLemonDRF.models import Cart, Category, MenuItem, Order, Rating
+
+User = get_user_model()
+_seq = itertools.count(1)
+
+PASSWORD = "Lemon-pass-2026!"
+
+
+def make_user(username=None, *, groups=(), password=PASSWORD, **fields):
+    user = User.objects.create_user(
+        username=username or f"user{next(_seq)}",
+        email=fields.pop("email", None) or f"u{next(_seq)}@example.com",
+        password=password,
+        **fields,
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    return user
+
+
+def make_category(title=None, slug=None):
+    n = next(_seq)
+    title = title or f"Category {n}"
+    return Category.objects.create(title=title, slug=slug or f"category-{n}")
+
+
+def make_menu_item(title=None, price="9.99", *, category=None, featured=False):
+    return MenuItem.objects.create(
+        title=title or f"Dish {next(_seq)}",
+        price=Decimal(price),
+        category=category or make_category(),
+        featured=featured,
+    )
+
+
+def make_menu_items(count, *, category=None, price="5.00"):
+    category = category or make_category()
+    return MenuItem.objects.bulk_create(
+        MenuItem(title=f"Dish {next(_seq)}", price=Decimal(price), category=category)
+        for _ in range(count)
+    )
+
+
+def make_rating(user, menuitem, rating=4):
+    return Rating.objects.create(user=user, menuitem=menuitem, rating=rating)
+
+
+def add_to_cart(user, menuitem, quantity=1):
+    return Cart.objects.create(user=user, menuitem=menuitem, quantity=quantity)
+
+
+def make_order(user, lines=None, *, delivery_crew=None, status=False) -> Order:
+    """Place an order through the service, from a cart filled with `lines` [(item, qty)]."""
+    for menuitem, quantity in lines or [(make_menu_item(), 1)]:
+        add_to_cart(user, menuitem, quantity)
+    order, _ = services.order_place(user=user)
+    if delivery_crew is not None or status:
+        order.delivery_crew = delivery_crew
+        order.status = status
+        order.save(update_fields=["delivery_crew", "status"])
+    return order
