@@ -105,6 +105,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "LittleLemonDRF.request_log.RequestLogMiddleware",  # outermost: times and logs everything
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -264,6 +265,14 @@ DJOSER = {
     "PASSWORD_RESET_CONFIRM_URL": "password/reset/confirm/{uid}/{token}",
     "USERNAME_RESET_CONFIRM_URL": "username/reset/confirm/{uid}/{token}",
     "ACTIVATION_URL": "activate/{uid}/{token}",
+    "SERIALIZERS": {
+        "user": "LittleLemonDRF.serializers.AccountSerializer",
+        "current_user": "LittleLemonDRF.serializers.AccountSerializer",
+        "user_create": "LittleLemonDRF.serializers.AccountCreateSerializer",
+        "activation": "LittleLemonDRF.serializers.ActivationSerializer",
+        "password_reset_confirm": "LittleLemonDRF.serializers.PasswordResetConfirmSerializer",
+        "username_reset_confirm": "LittleLemonDRF.serializers.UsernameResetConfirmSerializer",
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -283,9 +292,34 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {},
 }
 
+# JSON lines on stdout in production (one per request, plus errors); plain text while
+# debugging. Neither ever contains headers, query strings or bodies.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "filters": {"drop_request": {"()": "LittleLemonDRF.request_log.DropRequestObject"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": LOG_FORMAT,
+            "filters": ["drop_request"],
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # runserver prints its own request lines while debugging.
+        "littlelemon.request": {"level": "WARNING" if DEBUG else "INFO"},
+    },
 }

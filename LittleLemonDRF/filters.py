@@ -38,6 +38,18 @@ class StableOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*ordering, "-id" if value[-1].startswith("-") else "id")
 
 
+class StrictBooleanFilter(filters.TypedChoiceFilter):
+    """`true` or `false`; anything else is a 400 rather than a filter silently dropped."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(
+            *args,
+            choices=[("true", "true"), ("false", "false")],
+            coerce=lambda value: value == "true",
+            **kwargs,
+        )
+
+
 def _id_filter(field_name: str, help_text: str) -> filters.NumberFilter:
     return filters.NumberFilter(
         field_name=field_name, min_value=1, max_value=ID_MAX, decimal_places=0, help_text=help_text
@@ -49,7 +61,7 @@ class MenuItemFilter(filters.FilterSet):
         field_name="category__slug", max_length=255, help_text="Category slug."
     )
     category_id = _id_filter("category_id", "Category id.")
-    featured = filters.BooleanFilter(widget=filters.widgets.BooleanWidget())
+    featured = StrictBooleanFilter(help_text="true: only the featured dishes; false: the others.")
     price_min = filters.NumberFilter(
         field_name="price",
         lookup_expr="gte",
@@ -90,9 +102,7 @@ class RatingFilter(filters.FilterSet):
 
 
 class OrderFilter(filters.FilterSet):
-    status = filters.BooleanFilter(
-        widget=filters.widgets.BooleanWidget(), help_text="true: delivered; false: not yet."
-    )
+    status = StrictBooleanFilter(help_text="true: delivered; false: not yet.")
     delivery_crew = _id_filter("delivery_crew_id", "Id of the assigned crew member.")
     user = filters.NumberFilter(
         method="filter_user",

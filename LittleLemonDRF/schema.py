@@ -44,7 +44,7 @@ class AutoSchema(openapi.AutoSchema):
     def _error_responses(self):
         view = self.view
         detail = DetailSerializer
-        if self.method in BODY_METHODS or getattr(view, "filterset_class", None):
+        if self.method in BODY_METHODS | {"DELETE"} or getattr(view, "filterset_class", None):
             yield "400", OpenApiResponse(VALIDATION_ERROR, "Invalid input.")
         if view.get_authenticators():
             yield "401", OpenApiResponse(detail, "Missing, invalid or expired credentials.")

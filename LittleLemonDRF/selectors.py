@@ -1,6 +1,6 @@
 """Role-scoped reads, already joined, prefetched and annotated for their serializers."""
 
-from django.db.models import Avg, Count, Prefetch, QuerySet
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 
 from . import roles
 from .models import Cart, MenuItem, Order, OrderItem, Rating
@@ -26,7 +26,7 @@ def cart_lines_for(user) -> QuerySet[Cart]:
 
 
 def order_list_for(user) -> QuerySet[Order]:
-    """Managers and admins see every order, crew the ones assigned to them, others their own."""
+    """Managers and admins see every order, crew the ones assigned to them, everyone their own."""
     orders = Order.objects.select_related("user", "delivery_crew").prefetch_related(
         Prefetch("items", queryset=OrderItem.objects.order_by("id"))
     )
@@ -35,5 +35,6 @@ def order_list_for(user) -> QuerySet[Order]:
     if roles.is_manager(user):
         return orders
     if roles.is_delivery_crew(user):
-        return orders.filter(delivery_crew=user)
+        # Crew members may order food too: their own orders stay visible to them.
+        return orders.filter(Q(delivery_crew=user) | Q(user=user))
     return orders.filter(user=user)

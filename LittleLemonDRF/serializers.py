@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
+from djoser import serializers as djoser_serializers
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
@@ -201,3 +202,52 @@ class OrderStatusSerializer(serializers.Serializer):
     """What the assigned delivery crew member may change on an order."""
 
     status = serializers.BooleanField(help_text="true once delivered.")
+
+
+# --- Accounts (configured in settings.DJOSER) ----------------------------------------------
+
+
+@extend_schema_field(
+    {
+        "anyOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}],
+        "description": "An email address, or empty when none was given.",
+    }
+)
+class OptionalEmailField(serializers.EmailField):
+    """Django's users may have no email: the schema must allow "" as well as an address."""
+
+
+class AccountSerializer(djoser_serializers.UserSerializer):
+    email = OptionalEmailField(required=False, allow_blank=True, max_length=254)
+
+
+class AccountCreateSerializer(djoser_serializers.UserCreateSerializer):
+    email = OptionalEmailField(required=False, allow_blank=True, max_length=254)
+
+
+class _ValidatedUidMixin:
+    """Djoser decodes `uid` from the raw input; a JSON number there raised a 500.
+
+    The fields have been validated (and coerced to strings) by the time validate() runs, so
+    hand Djoser those instead.
+    """
+
+    def validate(self, attrs):
+        self.initial_data = {"uid": attrs.get("uid", ""), "token": attrs.get("token", "")}
+        return super().validate(attrs)
+
+
+class ActivationSerializer(_ValidatedUidMixin, djoser_serializers.ActivationSerializer):
+    pass
+
+
+class PasswordResetConfirmSerializer(
+    _ValidatedUidMixin, djoser_serializers.PasswordResetConfirmSerializer
+):
+    pass
+
+
+class UsernameResetConfirmSerializer(
+    _ValidatedUidMixin, djoser_serializers.UsernameResetConfirmSerializer
+):
+    pass

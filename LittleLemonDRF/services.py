@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -76,30 +75,25 @@ def rating_create(*, user, menuitem: MenuItem, rating: int) -> Rating:
 def cart_add_item(*, user, menuitem: MenuItem, quantity: int) -> tuple[Cart, bool]:
     """Add to the user's cart, merging with a line for the same dish; True when a line is new.
 
-    The increment is one UPDATE guarded by the quantity bound, and a concurrent insert of the
-    same dish is caught by the unique constraint and retried as an increment, so racing adds
-    neither lose quantity nor create a second line.
+    The line is read under a row lock, so racing adds of the same dish are applied one after
+    the other; a racing first add is caught by the unique constraint and merged instead.
     """
-    for _attempt in range(2):
-        if _increment(user=user, menuitem=menuitem, quantity=quantity):
-            return Cart.objects.select_related("menuitem").get(user=user, menuitem=menuitem), False
-        if Cart.objects.filter(user=user, menuitem=menuitem).exists():
+    with transaction.atomic():
+        line = Cart.objects.select_for_update().filter(user=user, menuitem=menuitem).first()
+        if line is None:
+            try:
+                with transaction.atomic():
+                    line = Cart.objects.create(user=user, menuitem=menuitem, quantity=quantity)
+                return line, True
+            except IntegrityError:
+                # Another request created the line since we looked: add to theirs.
+                line = Cart.objects.select_for_update().get(user=user, menuitem=menuitem)
+        if line.quantity + quantity > QUANTITY_MAX:
             raise CartLineTooLarge()
-        try:
-            with transaction.atomic():
-                line = Cart.objects.create(user=user, menuitem=menuitem, quantity=quantity)
-            return line, True
-        except IntegrityError:
-            continue  # another request created the line first: add to it instead
-    raise CartLineTooLarge()
-
-
-def _increment(*, user, menuitem: MenuItem, quantity: int) -> bool:
-    return bool(
-        Cart.objects.filter(
-            user=user, menuitem=menuitem, quantity__lte=QUANTITY_MAX - quantity
-        ).update(quantity=F("quantity") + quantity)
-    )
+        line.quantity += quantity
+        line.save(update_fields=["quantity"])
+    line.menuitem = menuitem
+    return line, False
 
 
 def cart_set_quantity(*, line: Cart, quantity: int) -> Cart:

@@ -4,11 +4,10 @@ Every route takes its trailing slash as optional, for every method, without a re
 """
 
 from django.urls import include, re_path
-from djoser.views import UserViewSet
 from rest_framework.routers import SimpleRouter
-from rest_framework_simplejwt.views import TokenBlacklistView, TokenRefreshView
 
 from . import roles, views
+from .accounts import AccountViewSet
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -25,7 +24,7 @@ router.register("orders", views.OrderViewSet, basename="order")
 
 # Djoser's user routes, mounted at /auth/ (the project's urls) and at /api/users/ (the course).
 account_router = OptionalSlashRouter()
-account_router.register("users", UserViewSet, basename="user")
+account_router.register("users", AccountViewSet, basename="user")
 
 cart = views.CartViewSet.as_view({"get": "list", "post": "create", "delete": "clear"})
 cart_line = views.CartViewSet.as_view(
@@ -44,12 +43,12 @@ def group_routes(slug: str, group_name: str) -> list:
 
 urlpatterns = [
     *router.urls,
-    re_path(r"^users/?$", UserViewSet.as_view({"post": "create"}), name="register"),
+    re_path(r"^users/?$", AccountViewSet.as_view({"post": "create"}), name="register"),
     re_path(r"^users/", include((account_router.urls, "course-users"))),
     re_path(r"^api-token-auth/?$", views.ObtainAuthTokenView.as_view(), name="api-token-auth"),
     re_path(r"^token/?$", views.JWTObtainPairView.as_view(), name="jwt-create"),
-    re_path(r"^token/refresh/?$", TokenRefreshView.as_view(), name="jwt-refresh"),
-    re_path(r"^token/blacklist/?$", TokenBlacklistView.as_view(), name="jwt-blacklist"),
+    re_path(r"^token/refresh/?$", views.JWTRefreshView.as_view(), name="jwt-refresh"),
+    re_path(r"^token/blacklist/?$", views.JWTBlacklistView.as_view(), name="jwt-blacklist"),
     re_path(r"^cart/menu-items/?$", cart, name="cart"),
     re_path(r"^cart/menu-items/(?P<pk>[0-9]+)/?$", cart_line, name="cart-line"),
     *group_routes("manager", roles.MANAGER),

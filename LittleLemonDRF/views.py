@@ -1,6 +1,7 @@
 """Viewsets and small APIViews that wire serializers, selectors and services together."""
 
 import logging
+from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -22,7 +23,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
-from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.views import (
+    TokenBlacklistView,
+    TokenObtainPairView,
+    TokenRefreshView,
+)
 
 from . import roles, selectors, services
 from .filters import MenuItemFilter, OrderFilter, RatingFilter
@@ -186,12 +191,13 @@ class GroupMembersView(APIView):
         )
 
     def delete(self, request):
-        source = request.data if "username" in request.data else request.query_params
+        # The username comes in the body or, for clients that send no DELETE body, the query.
+        source = request.data or request.query_params
         return _remove_member(self.group_name, self._user_named(source))
 
     @staticmethod
     def _user_named(data):
-        serializer = UsernameSerializer(data={"username": data.get("username")})
+        serializer = UsernameSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         return get_object_or_404(User, username=serializer.validated_data["username"])
 
@@ -368,6 +374,8 @@ class OrderViewSet(viewsets.ModelViewSet):
 def _check_crew_fields(request, partial: bool) -> None:
     if not partial:
         raise PermissionDenied("Delivery crew may only change an order's status, with PATCH.")
+    if not isinstance(request.data, Mapping):
+        return  # not an object: the serializer answers 400
     other = sorted(set(request.data) - {"status"})
     if other:
         raise PermissionDenied(
@@ -404,10 +412,24 @@ class ObtainAuthTokenView(ObtainAuthToken):
         return Response({"token": token.key})
 
 
+_JWT_401 = OpenApiResponse(DetailSerializer, "Bad credentials, or an invalid or blacklisted token.")
+
+
+@extend_schema(responses={401: _JWT_401})
 class JWTObtainPairView(TokenObtainPairView):
     """simplejwt's access/refresh pair, throttled like every login route."""
 
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, LoginThrottle]
+
+
+@extend_schema(responses={401: _JWT_401})
+class JWTRefreshView(TokenRefreshView):
+    """simplejwt's refresh: a new access token for a valid, unblacklisted refresh token."""
+
+
+@extend_schema(responses={401: _JWT_401})
+class JWTBlacklistView(TokenBlacklistView):
+    """simplejwt's blacklist: the refresh token can no longer be used."""
 
 
 # --- Course demo endpoints ----------------------------------------------------------------

@@ -1,0 +1,267 @@
+"""Configuration from the environment: the helpers in LittleLemon/settings.py and start-up checks.
+
+The helpers are called directly; the settings module as a whole is executed afresh with
+runpy (never reloaded in place); `manage.py` itself runs in a subprocess for the few checks
+that need a real start-up.
+"""
+
+import os
+import runpy
+import secrets
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from LittleLemon.settings import env_bool, env_duration, env_int, env_list, env_rate
+
+PROJECT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = PROJECT / "LittleLemon" / "settings.py"
+
+# Variables the settings read; cleared so each test states exactly what it sets.
+_OURS = (
+    "DJANGO_",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "TOKEN_TTL",
+    "THROTTLE_",
+    "NUM_PROXIES",
+    "CONN_MAX_AGE",
+    "LOG_FORMAT",
+    "EMAIL_BACKEND",
+)
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(_OURS):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def load_settings(**env) -> dict:
+    """Run settings.py from scratch under exactly `env` (on top of a clean environment)."""
+    saved = dict(os.environ)
+    try:
+        for name in list(os.environ):
+            if name.startswith(_OURS):
+                del os.environ[name]
+        os.environ.update(env)
+        return runpy.run_path(str(SETTINGS_FILE))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def manage(*args, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+# --- env_bool -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1", True),
+        ("true", True),
+        ("True", True),
+        ("YES", True),
+        (" on ", True),
+        ("0", False),
+        ("false", False),
+        ("No", False),
+        ("off", False),
+        ("", False),
+    ],
+)
+def test_env_bool_reads_known_spellings(clean_env, raw, expected):
+    clean_env.setenv("LL_TEST_FLAG", raw)
+    assert env_bool("LL_TEST_FLAG", not expected) is expected
+
+
+@pytest.mark.parametrize("default", [True, False])
+def test_env_bool_falls_back_to_default_when_unset(clean_env, default):
+    clean_env.delenv("LL_TEST_FLAG", raising=False)
+    assert env_bool("LL_TEST_FLAG", default) is default
+
+
+@pytest.mark.parametrize("raw", ["maybe", "2", "y", "enabled", "tru"])
+def test_env_bool_rejects_unknown_spelling(clean_env, raw):
+    clean_env.setenv("LL_TEST_FLAG", raw)
+    with pytest.raises(ImproperlyConfigured, match="LL_TEST_FLAG"):
+        env_bool("LL_TEST_FLAG", False)
+
+
+# --- env_duration ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("90s", timedelta(seconds=90)),
+        ("5m", timedelta(minutes=5)),
+        ("12h", timedelta(hours=12)),
+        ("30d", timedelta(days=30)),
+        ("45", timedelta(seconds=45)),
+        ("0", None),
+        ("0d", None),
+    ],
+)
+def test_env_duration_parses_amount_and_unit(clean_env, raw, expected):
+    clean_env.setenv("LL_TEST_TTL", raw)
+    assert env_duration("LL_TEST_TTL", "30d") == expected
+
+
+def test_env_duration_uses_default_when_unset(clean_env):
+    clean_env.delenv("LL_TEST_TTL", raising=False)
+    assert env_duration("LL_TEST_TTL", "30d") == timedelta(days=30)
+
+
+@pytest.mark.parametrize("raw", ["abc", "1w", "-5s", "1.5h", "d", "30 days", ""])
+def test_env_duration_rejects_garbage(clean_env, raw):
+    clean_env.setenv("LL_TEST_TTL", raw)
+    with pytest.raises(ImproperlyConfigured, match="LL_TEST_TTL"):
+        env_duration("LL_TEST_TTL", "30d")
+
+
+# --- env_rate, env_int, env_list ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw", ["60/minute", "10/min", "5/s", "1000/hour", "1/day", " 3/m "])
+def test_env_rate_accepts_drf_rates(clean_env, raw):
+    clean_env.setenv("LL_TEST_RATE", raw)
+    assert env_rate("LL_TEST_RATE", "60/minute") == raw.strip()
+
+
+@pytest.mark.parametrize("raw", ["garbage", "60", "60/fortnight", "/minute", "ten/minute", ""])
+def test_env_rate_rejects_garbage(clean_env, raw):
+    clean_env.setenv("LL_TEST_RATE", raw)
+    with pytest.raises(ImproperlyConfigured, match="LL_TEST_RATE"):
+        env_rate("LL_TEST_RATE", "60/minute")
+
+
+def test_env_rate_uses_default_when_unset(clean_env):
+    clean_env.delenv("LL_TEST_RATE", raising=False)
+    assert env_rate("LL_TEST_RATE", "60/minute") == "60/minute"
+
+
+@pytest.mark.parametrize("raw", ["many", "-1", "1.5"])
+def test_env_int_rejects_non_counts(clean_env, raw):
+    clean_env.setenv("LL_TEST_INT", raw)
+    with pytest.raises(ImproperlyConfigured, match="LL_TEST_INT"):
+        env_int("LL_TEST_INT", 0)
+
+
+def test_env_int_reads_a_count_or_the_default(clean_env):
+    clean_env.setenv("LL_TEST_INT", "2")
+    assert env_int("LL_TEST_INT", 0) == 2
+    clean_env.setenv("LL_TEST_INT", "")
+    assert env_int("LL_TEST_INT", 7) == 7
+
+
+def test_env_list_splits_on_commas_and_drops_blanks(clean_env):
+    clean_env.setenv("LL_TEST_HOSTS", " example.com, ,api.example.com,")
+    assert env_list("LL_TEST_HOSTS", "localhost") == ["example.com", "api.example.com"]
+
+
+# --- The settings module as a whole (executed afresh, in process) ---------------------------
+
+
+def test_debug_off_without_secret_key_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY"):
+        load_settings(DJANGO_DEBUG="0")
+
+
+def test_debug_is_off_by_default_so_secret_key_is_required():
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY"):
+        load_settings()
+
+
+def test_debug_on_without_secret_key_uses_a_development_key():
+    loaded = load_settings(DJANGO_DEBUG="1")
+    assert loaded["DEBUG"] is True
+    assert loaded["SECRET_KEY"]
+
+
+def test_defaults_match_the_contract():
+    loaded = load_settings(DJANGO_SECRET_KEY="k" * 50 + secrets.token_hex(5))
+    assert loaded["DEBUG"] is False
+    assert loaded["TOKEN_TTL"] == timedelta(days=30)
+    assert loaded["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1"]
+    assert loaded["NUM_PROXIES"] == 0
+    assert loaded["REST_FRAMEWORK"]["NUM_PROXIES"] == 0
+    assert loaded["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"] == {
+        "anon": "60/minute",
+        "user": "600/minute",
+        "ratings": "10/minute",
+        "orders": "10/minute",
+        "login": "10/minute",
+    }
+    assert loaded["SECURE_SSL_REDIRECT"] is True
+
+
+def test_environment_overrides_token_ttl_rates_and_hosts():
+    loaded = load_settings(
+        DJANGO_DEBUG="1",
+        TOKEN_TTL="0",
+        THROTTLE_LOGIN="3/minute",
+        DJANGO_ALLOWED_HOSTS="example.com,api.example.com",
+    )
+    assert loaded["TOKEN_TTL"] is None
+    assert loaded["REST_FRAMEWORK"]["DEFAULT_THROTTLE_RATES"]["login"] == "3/minute"
+    assert loaded["ALLOWED_HOSTS"] == ["example.com", "api.example.com"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("TOKEN_TTL", "forever"), ("THROTTLE_LOGIN", "lots"), ("NUM_PROXIES", "one")],
+)
+def test_bad_value_is_refused_at_start_up(name, value):
+    with pytest.raises(ImproperlyConfigured, match=name):
+        load_settings(DJANGO_DEBUG="1", **{name: value})
+
+
+# --- manage.py in a subprocess (slow: keep these few) ---------------------------------------
+
+
+def test_manage_check_without_secret_key_with_debug_off_fails_naming_the_variable():
+    result = manage("check", DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_manage_check_with_unknown_debug_spelling_fails_clearly():
+    result = manage("check", DJANGO_DEBUG="maybe", DJANGO_SECRET_KEY=secrets.token_urlsafe(45))
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DJANGO_DEBUG='maybe'" in result.stderr
+
+
+def test_manage_check_deploy_passes_with_production_settings():
+    secret_key = secrets.token_urlsafe(45)
+    assert len(secret_key) == 60
+    result = manage(
+        "check",
+        "--deploy",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secret_key,
+        DJANGO_ALLOWED_HOSTS="example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNINGS" not in result.stdout + result.stderr
