@@ -16,12 +16,13 @@ EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/littlelemon
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help install serve test lint fmt check schema pytest test-postgres clean
+.PHONY: help install serve test lint fmt check schema pytest test-postgres fuzz clean
 
 help:
 	@echo "make serve          install, migrate, load the menu, print demo tokens, serve on :8000"
 	@echo "make test           lint, checks, schema validation and the test suite (SQLite)"
 	@echo "make test-postgres  the test suite against PostgreSQL + Redis (POSTGRES_URL, REDIS_TEST_URL)"
+	@echo "make fuzz           schemathesis against the running API, as a customer and a manager"
 	@echo "make lint | fmt | check | schema"
 
 # Installs pipenv when missing, then the locked dependencies into ./.venv.
@@ -68,6 +69,10 @@ pytest: install
 
 test-postgres: install
 	DATABASE_URL=$(POSTGRES_URL) REDIS_URL=$(REDIS_TEST_URL) $(MAKE) --no-print-directory pytest
+
+# FUZZ_EXAMPLES=N bounds the examples per operation (default 50).
+fuzz: install
+	scripts/fuzz.sh
 
 clean:
 	rm -rf .venv db.sqlite3 staticfiles .pytest_cache

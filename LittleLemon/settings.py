@@ -272,6 +272,9 @@ DJOSER = {
         "activation": "LittleLemonDRF.serializers.ActivationSerializer",
         "password_reset_confirm": "LittleLemonDRF.serializers.PasswordResetConfirmSerializer",
         "username_reset_confirm": "LittleLemonDRF.serializers.UsernameResetConfirmSerializer",
+        "password_reset": "LittleLemonDRF.serializers.EmailResetSerializer",
+        "username_reset": "LittleLemonDRF.serializers.EmailResetSerializer",
+        "resend_activation": "LittleLemonDRF.serializers.EmailResetSerializer",
     },
 }
 

@@ -130,8 +130,13 @@ def order_place(*, user, idempotency_key: str | None = None) -> tuple[Order, boo
 
 
 def _order_place(*, user, idempotency_key: str | None) -> tuple[Order, bool]:
+    # of=("self",): lock the cart rows only. Locking the joined dishes as well would make two
+    # customers with the same dishes in their carts deadlock each other.
     lines = list(
-        Cart.objects.select_for_update().filter(user=user).select_related("menuitem").order_by("id")
+        Cart.objects.select_for_update(of=("self",))
+        .filter(user=user)
+        .select_related("menuitem")
+        .order_by("id")
     )
     # Looked up after taking the lock: a concurrent request with the same key has committed
     # by now, and its order is visible.
