@@ -16,12 +16,14 @@ EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/littlelemon
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help install serve test lint fmt check schema pytest test-postgres fuzz clean
+.PHONY: help install serve serve-prod soak test lint fmt check schema pytest test-postgres fuzz clean
 
 help:
 	@echo "make serve          install, migrate, load the menu, print demo tokens, serve on :8000"
+	@echo "make serve-prod     gunicorn, debug off, PostgreSQL + Redis, HTTPS on :8443 (see README)"
 	@echo "make test           lint, checks, schema validation and the test suite (SQLite)"
 	@echo "make test-postgres  the test suite against PostgreSQL + Redis (POSTGRES_URL, REDIS_TEST_URL)"
+	@echo "make soak           50 clients for 60 s against serve-prod, then a database consistency check"
 	@echo "make fuzz           schemathesis against the running API, as a customer and a manager"
 	@echo "make lint | fmt | check | schema"
 
@@ -46,6 +48,9 @@ serve: install
 	@echo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+serve-prod: install
+	scripts/serve-prod.sh
+
 test: install lint check schema
 	$(EMBEDDED) $(MAKE) --no-print-directory pytest
 
@@ -69,6 +74,10 @@ pytest: install
 
 test-postgres: install
 	DATABASE_URL=$(POSTGRES_URL) REDIS_URL=$(REDIS_TEST_URL) $(MAKE) --no-print-directory pytest
+
+# SOAK_CLIENTS, SOAK_SECONDS, SOAK_PORT adjust it; DATABASE_URL / REDIS_URL choose the servers.
+soak: install
+	$(PY) scripts/soak.py
 
 # FUZZ_EXAMPLES=N bounds the examples per operation (default 50).
 fuzz: install

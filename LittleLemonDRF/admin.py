@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.db.models import Avg, Count
 
+from . import roles
 from .models import Cart, Category, MenuItem, Order, OrderItem, Rating
 
 
@@ -49,6 +50,7 @@ class RatingAdmin(admin.ModelAdmin):
 @admin.register(Cart)
 class CartAdmin(admin.ModelAdmin):
     list_display = ["user", "menuitem", "quantity"]
+    list_filter = ["menuitem__category"]
     list_select_related = ["user", "menuitem"]
     search_fields = ["user__username", "menuitem__title"]
     raw_id_fields = ["user", "menuitem"]
@@ -81,6 +83,12 @@ class OrderAdmin(admin.ModelAdmin):
     fields = ["user", "delivery_crew", "status", "total", "date", "created_at"]
     inlines = [OrderItemInline]
     actions = ["mark_delivered"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "delivery_crew":
+            # Only members of the Delivery crew group can be given an order to deliver.
+            kwargs["queryset"] = roles.members_of(roles.DELIVERY_CREW).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.action(description="Mark selected orders as delivered")
     def mark_delivered(self, request, queryset):

@@ -1,5 +1,7 @@
 """Group names and the only functions that decide who is admin, manager or delivery crew."""
 
+from django.contrib.auth import get_user_model
+
 MANAGER = "Manager"
 DELIVERY_CREW = "Delivery crew"
 GROUPS = (MANAGER, DELIVERY_CREW)
@@ -28,3 +30,8 @@ def is_manager(user) -> bool:
 
 def is_delivery_crew(user) -> bool:
     return bool(user and user.is_authenticated and DELIVERY_CREW in _group_names(user))
+
+
+def members_of(group_name: str):
+    """The users in a role group, as a queryset."""
+    return get_user_model().objects.filter(groups__name=group_name)

@@ -179,7 +179,7 @@ class GroupMembersView(APIView):
     collection_delete_name = "remove_by_username"
 
     def get(self, request):
-        members = User.objects.filter(groups__name=self.group_name).order_by("id")
+        members = roles.members_of(self.group_name).order_by("id")
         return Response(GroupMemberSerializer(members, many=True).data)
 
     def post(self, request):

@@ -33,7 +33,7 @@ crew = User.objects.create_user("fuzz-crew", password="fuzz-Pass-2026!")
 crew.groups.add(Group.objects.get(name=roles.DELIVERY_CREW))
 '
 .venv/bin/gunicorn LittleLemon.wsgi --workers 2 --bind "127.0.0.1:$PORT" \
-  --access-logfile /dev/null --error-logfile "$WORKDIR/gunicorn.log" &
+  --access-logfile /dev/null --error-logfile - >"$WORKDIR/gunicorn.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/api/health" >/dev/null && break; sleep 0.2; done
 
