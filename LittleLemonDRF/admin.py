@@ -94,3 +94,19 @@ class OrderAdmin(admin.ModelAdmin):
     def mark_delivered(self, request, queryset):
         count = queryset.update(status=True)
         self.message_user(request, f"{count} order(s) marked as delivered.")
+
+    def get_actions(self, request):
+        # One "assign to" action per crew member: a restaurant has a handful of them.
+        actions = super().get_actions(request)
+        for crew in roles.members_of(roles.DELIVERY_CREW).order_by("username"):
+            name = f"assign_to_{crew.pk}"
+            actions[name] = (_assign_to(crew), name, f"Assign selected orders to {crew.username}")
+        return actions
+
+
+def _assign_to(crew):
+    def assign(modeladmin, request, queryset):
+        count = queryset.update(delivery_crew=crew)
+        modeladmin.message_user(request, f"{count} order(s) assigned to {crew.username}.")
+
+    return assign

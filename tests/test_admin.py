@@ -93,3 +93,16 @@ def test_api_documentation_pages_render(api_client, path):
     response = api_client.get(path)
     assert response.status_code == 200
     assert response.content
+
+
+@pytest.mark.django_db
+def test_admin_assigns_orders_to_a_crew_member_in_bulk(staff_browser):
+    crew = make_user("dora_driver", groups=[roles.DELIVERY_CREW])
+    orders = [make_order(make_user()) for _ in range(2)]
+    response = staff_browser.post(
+        "/admin/LittleLemonDRF/order/",
+        {"action": f"assign_to_{crew.pk}", "_selected_action": [o.pk for o in orders]},
+    )
+    assert response.status_code == 302
+    assigned = Order.objects.filter(pk__in=[o.pk for o in orders])
+    assert set(assigned.values_list("delivery_crew", flat=True)) == {crew.pk}
