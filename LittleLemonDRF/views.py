@@ -39,6 +39,7 @@ from .permissions import (
     IsManagerOrAssignedCrew,
     IsManagerOrReadOnly,
 )
+from .response_cache import CachedReadMixin
 from .serializers import (
     CartAddSerializer,
     CartLineSerializer,
@@ -53,6 +54,7 @@ from .serializers import (
     OrderUpdateSerializer,
     RatingSerializer,
     UsernameSerializer,
+    order_json,
 )
 from .throttles import (
     LoginThrottle,
@@ -79,7 +81,7 @@ ID_PATTERN = r"[0-9]+"
         }
     )
 )
-class CategoryViewSet(viewsets.ModelViewSet):
+class CategoryViewSet(CachedReadMixin, viewsets.ModelViewSet):
     """Menu categories: anyone reads, managers and admins write."""
 
     queryset = Category.objects.all()
@@ -103,7 +105,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
             raise ValidationError({"slug": ["A category with this slug already exists."]}) from None
 
 
-class MenuItemViewSet(viewsets.ModelViewSet):
+class MenuItemViewSet(CachedReadMixin, viewsets.ModelViewSet):
     """The menu: anyone reads, managers and admins write (`featured` marks the item of the day)."""
 
     serializer_class = MenuItemSerializer
@@ -348,6 +350,14 @@ class OrderViewSet(viewsets.ModelViewSet):
             throttles.append(OrderCreateThrottle())
         return throttles
 
+    def list(self, request, *args, **kwargs):
+        # Page through ids, then read rows: the count and the page stay cheap queries, and no
+        # model instance is built for a page of orders and their lines.
+        orders = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        page = self.paginate_queryset(orders.values_list("pk", flat=True))
+        data = [order_json(row, lines) for row, lines in selectors.order_rows(list(page))]
+        return self.get_paginated_response(data)
+
     def create(self, request, *args, **kwargs):
         order, created = services.order_place(
             user=request.user, idempotency_key=request.headers.get("Idempotency-Key")
@@ -477,6 +487,16 @@ class ThrottleCheckAuthView(APIView):
 
 
 # --- Operations ---------------------------------------------------------------------------
+
+
+@extend_schema(exclude=True)
+class BenchBaselineView(APIView):
+    """The benchmark's yardstick: the same process and middleware, no work. Bench only."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response({"ok": True})
 
 
 HealthSerializer = inline_serializer(

@@ -885,9 +885,10 @@ def test_order_list_query_count_is_flat(
 
     # 1: the manager's group names (roles.is_manager, cached on the user afterwards)
     # 2: count for pagination
-    # 3: one page of orders joined to user and delivery_crew
-    # 4: the lines of those orders (one prefetch)
-    with django_assert_num_queries(4):
+    # 3: the ids of one page of orders
+    # 4: those orders' rows joined to user and delivery_crew
+    # 5: the lines of those orders
+    with django_assert_num_queries(5):
         response = manager_client.get(f"{ORDERS}?page_size={page_size}")
 
     assert response.status_code == 200
@@ -1017,3 +1018,19 @@ def test_menu_item_price_change_after_cart_add_is_charged_at_placement(
     assert response.status_code == 201
     assert response.json()["total"] == "12.00"
     assert response.json()["items"][0]["unit_price"] == "6.00"
+
+
+@pytest.mark.django_db
+def test_an_order_reads_the_same_in_the_list_and_on_its_own(
+    manager_client, customer_user, crew_user
+):
+    order = make_order(
+        customer_user,
+        [(make_menu_item("Moussaka", "16.75"), 2), (make_menu_item("Baklava", "5.75"), 1)],
+        delivery_crew=crew_user,
+    )
+    listed = manager_client.get("/api/orders").json()["results"]
+    alone = manager_client.get(f"/api/orders/{order.pk}").json()
+    assert listed == [alone]
+    assert alone["total"] == "39.25"
+    assert alone["delivery_crew"] == {"id": crew_user.pk, "username": crew_user.username}

@@ -261,7 +261,20 @@ def test_manage_check_deploy_passes_with_production_settings():
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secret_key,
         DJANGO_ALLOWED_HOSTS="example.com",
+        REDIS_URL="redis://127.0.0.1:6379/0",
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_manage_check_deploy_warns_when_workers_would_not_share_the_cache():
+    result = manage(
+        "check",
+        "--deploy",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(45),
+        DJANGO_ALLOWED_HOSTS="example.com",
+    )
+    assert "littlelemon.W001" in result.stdout + result.stderr
+    assert "REDIS_URL" in result.stdout + result.stderr
