@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db.models import Avg, Count
 
-from . import roles
+from . import caching, roles
 from .models import Cart, Category, MenuItem, Order, OrderItem, Rating
 
 
@@ -93,6 +93,7 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected orders as delivered")
     def mark_delivered(self, request, queryset):
         count = queryset.update(status=True)
+        caching.invalidate(caching.ORDERS)  # update() sends no signals
         self.message_user(request, f"{count} order(s) marked as delivered.")
 
     def get_actions(self, request):
@@ -107,6 +108,7 @@ class OrderAdmin(admin.ModelAdmin):
 def _assign_to(crew):
     def assign(modeladmin, request, queryset):
         count = queryset.update(delivery_crew=crew)
+        caching.invalidate(caching.ORDERS)  # update() sends no signals
         modeladmin.message_user(request, f"{count} order(s) assigned to {crew.username}.")
 
     return assign

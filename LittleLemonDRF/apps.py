@@ -9,15 +9,26 @@ class LittleLemonDRFConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from . import checks, schema  # noqa: F401  (register the system checks and schema extensions)
-        from .models import Category, MenuItem, Rating
+        from .caching import MENU, ORDERS
+        from .models import Category, MenuItem, Order, Rating
 
-        # Anything a menu page shows: categories, dishes, and the ratings summarised on them.
-        for model in (Category, MenuItem, Rating):
+        # Menu pages show categories, dishes and the ratings summarised on them; order
+        # lists are counted from orders.
+        watched = {Category: MENU, MenuItem: MENU, Rating: MENU, Order: ORDERS}
+        for model, namespace in watched.items():
             for signal in (post_save, post_delete):
-                signal.connect(_menu_changed, sender=model, dispatch_uid=f"menu-{model.__name__}")
+                signal.connect(
+                    _invalidator(namespace),
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"cache-{model.__name__}-{signal is post_save}",
+                )
 
 
-def _menu_changed(sender, **kwargs):
-    from .response_cache import invalidate
+def _invalidator(namespace):
+    def changed(sender, **kwargs):
+        from .caching import invalidate
 
-    invalidate()
+        invalidate(namespace)
+
+    return changed

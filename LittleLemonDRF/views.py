@@ -30,8 +30,10 @@ from rest_framework_simplejwt.views import (
 )
 
 from . import roles, selectors, services
+from .caching import CachedReadMixin
 from .filters import MenuItemFilter, OrderFilter, RatingFilter
 from .models import Category
+from .pagination import OrderPagination
 from .permissions import (
     IsAuthorOrAdminOrReadOnly,
     IsManager,
@@ -39,7 +41,6 @@ from .permissions import (
     IsManagerOrAssignedCrew,
     IsManagerOrReadOnly,
 )
-from .response_cache import CachedReadMixin
 from .serializers import (
     CartAddSerializer,
     CartLineSerializer,
@@ -331,6 +332,7 @@ class OrderViewSet(viewsets.ModelViewSet):
 
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
+    pagination_class = OrderPagination
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):

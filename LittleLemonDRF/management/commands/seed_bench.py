@@ -160,8 +160,8 @@ class Seeder:
         pairs = self.rng.sample(range(len(users) * len(items)), self.n.ratings)
         rows = [
             Rating(
-                user=users[p // len(items)],
-                menuitem=items[p % len(items)],
+                user_id=users[p // len(items)].pk,
+                menuitem_id=items[p % len(items)].pk,
                 rating=self.rng.choices(range(6), weights=(1, 2, 4, 10, 20, 15))[0],
             )
             for p in pairs
@@ -195,7 +195,7 @@ class Seeder:
             quantity = rng.randint(1, 3)
             lines.append(
                 OrderItem(
-                    menuitem=item,
+                    menuitem_id=item.pk,
                     title=item.title,
                     quantity=quantity,
                     unit_price=item.price,
@@ -204,8 +204,8 @@ class Seeder:
             )
         assigned = age > 0 and rng.random() < 0.7
         order = Order(
-            user=owner,
-            delivery_crew=rng.choice(crew) if assigned else None,
+            user_id=owner.pk,
+            delivery_crew_id=rng.choice(crew).pk if assigned else None,
             status=assigned and age > 1 and rng.random() < 0.9,
             total=sum(line.price for line in lines),
             date=self.today - timedelta(days=age),

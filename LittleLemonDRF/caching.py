@@ -1,0 +1,94 @@
+"""Shared caches that stay exact: public menu pages, and the totals of order lists.
+
+Each cached value lives in the configured cache (Redis in production, shared by every
+worker) under a key that carries the version of what it was computed from: "menu" for
+categories, dishes and ratings, "orders" for orders. Every write to those tables bumps the
+version at once and again when its transaction commits, so the next read, through any
+worker, computes afresh. A read that raced a write can only store its value under a version
+that nobody asks for again.
+"""
+
+import hashlib
+import time
+
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import transaction
+from rest_framework import status
+from rest_framework.response import Response
+
+MENU, ORDERS = "menu", "orders"
+TTL = 300  # seconds; a bound on memory, not on staleness (versions handle that)
+
+
+def _version(namespace: str) -> int:
+    key = f"version:{namespace}"
+    version = cache.get(key)
+    if version is None:
+        # First use, or evicted: start from a value no earlier version can have had.
+        cache.add(key, time.time_ns(), None)
+        version = cache.get(key)
+    return version
+
+
+def invalidate(namespace: str) -> None:
+    """Forget every value of the namespace, now and again once the transaction commits.
+
+    Now, so that reads inside the writing transaction see the change; at commit, because a
+    concurrent read may have stored the pre-commit state under the version bumped first.
+    """
+    _bump(namespace)
+    transaction.on_commit(lambda: _bump(namespace))
+
+
+def _bump(namespace: str) -> None:
+    key = f"version:{namespace}"
+    try:
+        cache.incr(key)
+    except ValueError:  # no version yet (or evicted): a fresh one is as good
+        cache.set(key, time.time_ns(), None)
+
+
+def _key(namespace: str, text: str) -> str:
+    return f"{namespace}:{_version(namespace)}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def cached_response(request, build) -> Response:
+    """The cached menu data for this request, or build() and keep its data when it is a 200."""
+    # The full URL: the query string selects the page, and the host goes into next/previous.
+    key = _key(MENU, request.build_absolute_uri())
+    data = cache.get(key)
+    if data is not None:
+        return Response(data)
+    response = build()
+    if response.status_code == status.HTTP_200_OK:
+        cache.set(key, response.data, TTL)
+    return response
+
+
+def cached_count(queryset, namespace: str) -> int:
+    """queryset.count(), remembered until the namespace changes."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    key = _key(namespace, repr((sql, params)))
+    count = cache.get(key)
+    if count is None:
+        count = queryset.count()
+        cache.set(key, count, TTL)
+    return count
+
+
+class CachedReadMixin:
+    """List and retrieve answered from the shared menu cache."""
+
+    def list(self, request, *args, **kwargs):
+        return cached_response(
+            request, lambda: super(CachedReadMixin, self).list(request, *args, **kwargs)
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return cached_response(
+            request, lambda: super(CachedReadMixin, self).retrieve(request, *args, **kwargs)
+        )
