@@ -1,0 +1,661 @@
+"""Real server processes: gunicorn workers and two app instances sharing PostgreSQL and Redis.
+
+Each test starts gunicorn (`LittleLemon.wsgi`) as production would, with debug off, and talks to
+it over HTTP only. The servers use a database of their own, created, migrated and seeded for
+this module and dropped at the end, and a dedicated Redis database that is flushed before each
+test. Which worker served a request is read from gunicorn's access log (`%(p)s` is the pid).
+"""
+
+import http.client
+import itertools
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"),
+        reason="needs PostgreSQL and Redis shared by several server processes; "
+        "run `make test-postgres`",
+    ),
+]
+
+PROJECT = Path(settings.BASE_DIR)
+GUNICORN = PROJECT / ".venv" / "bin" / "gunicorn"
+PYTHON = PROJECT / ".venv" / "bin" / "python"
+REDIS_DB = 3  # dedicated to these servers, flushed before each test
+STARTUP_TIMEOUT = 20  # seconds until /api/health must answer 200
+REQUEST_TIMEOUT = 15
+PASSWORD = "Lemon-pass-2026!"
+LIMIT = 20  # THROTTLE_ANON of the three-worker servers
+ATTEMPTS = 40
+CONCURRENCY = 10
+
+_names = itertools.count(1)
+
+
+# --- Database and Redis of the servers ----------------------------------------------------
+
+
+def _admin_connection():
+    db = settings.DATABASES["default"]
+    return psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+def _database_url(name):
+    db = settings.DATABASES["default"]
+    credentials = quote(db["USER"], safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
+
+
+@pytest.fixture(scope="module")
+def server_database():
+    """A fresh database, migrated and seeded with the menu once; dropped afterwards."""
+    name = f"littlelemon_mp_{secrets.token_hex(4)}"
+    with _admin_connection() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = _database_url(name)
+    try:
+        env = _server_env(DATABASE_URL=url)
+        for command in (["migrate", "--noinput"], ["seed_menu"]):
+            done = subprocess.run(
+                [str(PYTHON), "manage.py", *command],
+                cwd=PROJECT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            if done.returncode:
+                pytest.fail(f"manage.py {command[0]} failed:\n{done.stdout}{done.stderr}")
+        yield url
+    finally:
+        with _admin_connection() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def server_redis():
+    """The URL of a Redis database of the servers' own, empty at the start of the test."""
+    parts = urlsplit(os.environ["REDIS_URL"])
+    url = urlunsplit(parts._replace(path=f"/{REDIS_DB}"))
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+def _sql(database_url, query, params=()):
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+# --- Servers ------------------------------------------------------------------------------
+
+
+def _server_env(**overrides):
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
+    env.update(
+        DJANGO_SETTINGS_MODULE="LittleLemon.settings",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="multiprocess-test-secret-" + "k" * 40,
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SECURE_COOKIES="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_FORMAT="json",
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    env.update(overrides)
+    return env
+
+
+class Server:
+    """One gunicorn master and its workers, on a socket this test bound (no port race)."""
+
+    def __init__(self, name, workers, env, log_dir):
+        self.name = name
+        self.access_log = log_dir / f"{name}-access.log"
+        self.output = log_dir / f"{name}-output.log"
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(128)
+        self.port = listener.getsockname()[1]
+        with listener, self.output.open("wb") as output:
+            self.process = subprocess.Popen(
+                [
+                    str(GUNICORN),
+                    "LittleLemon.wsgi",
+                    "--workers",
+                    str(workers),
+                    "--bind",
+                    f"fd://{listener.fileno()}",
+                    "--graceful-timeout",
+                    "5",
+                    "--access-logfile",
+                    str(self.access_log),
+                    "--access-logformat",
+                    "%(p)s %(m)s %(U)s %(s)s",
+                ],
+                cwd=PROJECT,
+                env=env,
+                pass_fds=(listener.fileno(),),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: workers are stopped with it
+            )
+
+    def wait_until_healthy(self, deadline):
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                wait = max(0.5, deadline - time.monotonic())
+                if request(self.port, "GET", "/api/health", timeout=wait).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        pytest.fail(f"{self.name} did not become healthy:\n{self.log_tail()}")
+
+    def log_tail(self, chars=3000):
+        return self.output.read_text(errors="replace")[-chars:]
+
+    def served_by(self, path, expected):
+        """Requests to `path` per worker pid, once the access log holds `expected` of them."""
+        deadline = time.monotonic() + 5
+        while True:
+            pids = Counter(pid for pid, _, logged, _ in self._access() if logged == path)
+            if sum(pids.values()) >= expected or time.monotonic() > deadline:
+                return pids
+            time.sleep(0.05)
+
+    def server_errors(self):
+        return [entry for entry in self._access() if entry[3].startswith("5")]
+
+    def _access(self):
+        """(pid, method, path, status) of each complete line of the access log."""
+        fields = (line.split() for line in self.access_log.read_text().splitlines())
+        return [tuple(entry) for entry in fields if len(entry) == 4]
+
+    def terminate(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+
+    def wait_or_kill(self):
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def start_servers(tmp_path):
+    """`start_servers(count, workers, **env)`: that many healthy servers, stopped at the end."""
+    started = []
+
+    def start(count, workers, **env):
+        servers = [
+            Server(f"server{len(started) + i}", workers, _server_env(**env), tmp_path)
+            for i in range(count)
+        ]
+        started.extend(servers)
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        for server in servers:
+            server.wait_until_healthy(deadline)
+        return servers
+
+    yield start
+    for server in started:  # all at once: each shutdown takes a moment
+        server.terminate()
+    for server in started:
+        server.wait_or_kill()
+
+
+# --- HTTP ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int
+    body: object
+    headers: dict
+
+    def __repr__(self):
+        return f"{self.status} {self.body!r}"
+
+
+def _send(conn, method, path, body=None, token=None, headers=None):
+    sent = {"Accept": "application/json", "Connection": "close", **(headers or {})}
+    if token:
+        sent["Authorization"] = f"Token {token}"
+    payload = None
+    if body is not None:
+        payload = json.dumps(body).encode()
+        sent["Content-Type"] = "application/json"
+    conn.request(method, path, body=payload, headers=sent)
+    response = conn.getresponse()
+    raw = response.read()
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = raw[:300]
+    return Reply(response.status, parsed, {k.lower(): v for k, v in response.getheaders()})
+
+
+def request(port, method, path, body=None, token=None, headers=None, timeout=REQUEST_TIMEOUT):
+    """One request on a fresh connection, so each may land on any worker."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        return _send(conn, method, path, body, token, headers)
+    finally:
+        conn.close()
+
+
+def requests_in_waves(port, path, count, width):
+    """`count` GETs one after the other, each on a fresh connection opened `width` at a time.
+
+    A sync gunicorn worker that has accepted a connection is busy reading it, so the other
+    open connections of a wave are accepted by other workers: the requests stay sequential
+    (one in flight at a time) but are spread over the workers instead of mostly reaching
+    whichever worker happens to win every accept().
+    """
+    replies = []
+    while len(replies) < count:
+        wave = [
+            http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+            for _ in range(min(width, count - len(replies)))
+        ]
+        try:
+            for conn in wave:
+                conn.connect()
+            time.sleep(0.03)  # let the idle workers accept their connection
+            replies.extend(_send(conn, "GET", path) for conn in wave)
+        finally:
+            for conn in wave:
+                conn.close()
+    return replies
+
+
+def burst(port, path, count, concurrency):
+    """`count` GETs from `concurrency` threads, released together `concurrency` at a time.
+
+    Each thread connects first and waits at a barrier, so every idle worker already holds
+    one of the connections when the barrier opens: the requests really are in flight on
+    several workers at the same moment.
+    """
+    assert count % concurrency == 0, "burst() releases whole groups: use a multiple"
+    barrier = threading.Barrier(concurrency)
+
+    def one():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
+        try:
+            conn.connect()
+            time.sleep(0.03)
+            barrier.wait(timeout=REQUEST_TIMEOUT)
+            return _send(conn, "GET", path)
+        finally:
+            conn.close()
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        futures = [pool.submit(one) for _ in range(count)]
+        return [future.result(timeout=2 * REQUEST_TIMEOUT) for future in futures]
+
+
+def at_once(*calls):
+    """Run the calls in parallel threads released together by a barrier; their replies."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait(timeout=REQUEST_TIMEOUT)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(run, call) for call in calls]
+        return [future.result(timeout=2 * REQUEST_TIMEOUT) for future in futures]
+
+
+def _assert_throttled(reply):
+    assert reply.status == 429, reply
+    assert reply.headers["retry-after"].isdigit(), reply.headers
+
+
+# --- 1. Throttle counters across the workers of one server --------------------------------
+
+THROTTLED = "/api/throttle-check"
+
+
+@pytest.fixture
+def three_workers_on_redis(server_database, server_redis, start_servers):
+    (server,) = start_servers(
+        1, 3, DATABASE_URL=server_database, REDIS_URL=server_redis, THROTTLE_ANON="20/minute"
+    )
+    return server
+
+
+def test_anonymous_limit_is_exact_across_three_workers_sharing_redis(three_workers_on_redis):
+    server = three_workers_on_redis
+
+    replies = requests_in_waves(server.port, THROTTLED, ATTEMPTS, width=3)
+
+    workers = server.served_by(THROTTLED, ATTEMPTS)
+    print(f"\n[redis, sequential] {LIMIT}/{ATTEMPTS} expected; per worker {dict(workers)}")
+    assert len(workers) >= 2, f"the requests did not reach several workers: {workers}"
+    assert [reply.status for reply in replies[:LIMIT]] == [200] * LIMIT, replies
+    assert replies[0].body == {"message": "successful"}
+    for reply in replies[LIMIT:]:
+        _assert_throttled(reply)
+
+    # Once the shared budget is spent nobody writes to it, so every worker refuses a burst.
+    replies = burst(server.port, THROTTLED, ATTEMPTS, CONCURRENCY)
+
+    burst_workers = server.served_by(THROTTLED, 2 * ATTEMPTS) - workers
+    assert len(burst_workers) >= 2, f"the burst did not reach several workers: {burst_workers}"
+    for reply in replies:
+        _assert_throttled(reply)
+
+
+def test_local_memory_cache_counts_per_worker_so_the_limit_does_not_hold(
+    server_database, start_servers
+):
+    # The contrast that documents why production needs REDIS_URL: without it every worker
+    # keeps its own counter, so each one lets `LIMIT` requests through. How the requests
+    # spread over the workers varies, but the outcome follows from the spread exactly.
+    (server,) = start_servers(1, 3, DATABASE_URL=server_database, THROTTLE_ANON="20/minute")
+
+    replies = requests_in_waves(server.port, THROTTLED, ATTEMPTS, width=3)
+
+    accepted = sum(reply.status == 200 for reply in replies)
+    workers = server.served_by(THROTTLED, ATTEMPTS)
+    print(f"\n[locmem, sequential] {accepted}/{ATTEMPTS} accepted; per worker {dict(workers)}")
+    assert sum(workers.values()) == ATTEMPTS, workers
+    assert len(workers) >= 2, f"the requests did not reach several workers: {workers}"
+    assert accepted == sum(min(LIMIT, served) for served in workers.values())
+    assert accepted > LIMIT
+    for reply in replies:
+        if reply.status != 200:
+            _assert_throttled(reply)
+
+
+def test_concurrent_burst_across_workers_sharing_redis_accepts_exactly_the_limit(
+    three_workers_on_redis,
+):
+    # Sequential traffic is exact (above); this is the same limit under a burst. A refusal
+    # needs LIMIT recorded successes, so at least LIMIT succeed whatever the interleaving;
+    # more than LIMIT means writes to the shared history were lost. An atomic counter in
+    # Redis (INCR, or a script) would make this exact.
+    server = three_workers_on_redis
+    # Every worker has served a request before the burst, so none is slowed by lazy set-up.
+    requests_in_waves(server.port, "/api/health", 9, width=3)
+
+    replies = burst(server.port, THROTTLED, ATTEMPTS, CONCURRENCY)
+
+    accepted = sum(reply.status == 200 for reply in replies)
+    workers = server.served_by(THROTTLED, ATTEMPTS)
+    print(f"\n[redis, {CONCURRENCY} threads] {accepted}/{ATTEMPTS} accepted; {dict(workers)}")
+    if len(workers) < 2:
+        pytest.fail(f"the burst did not reach several workers: {workers}")
+    statuses = Counter(reply.status for reply in replies)
+    if set(statuses) - {200, 429} or accepted < LIMIT:
+        pytest.fail(f"not a throttle race: {statuses}")
+    assert accepted == LIMIT, f"{accepted} of {ATTEMPTS} accepted; the limit is {LIMIT}"
+
+
+# --- 2. Two instances behind a (simulated) load balancer ----------------------------------
+
+
+@pytest.fixture
+def two_instances(server_database, server_redis, start_servers):
+    """Two servers of two workers each, one PostgreSQL database, one Redis database."""
+    return start_servers(
+        2,
+        2,
+        DATABASE_URL=server_database,
+        REDIS_URL=server_redis,
+        THROTTLE_RATINGS="3/minute",
+        # Every customer registers and logs in from 127.0.0.1: not what is measured here.
+        THROTTLE_ANON="1000/minute",
+        THROTTLE_LOGIN="1000/minute",
+    )
+
+
+class Customer:
+    """A customer of the two instances: `home` and `away`, alternately unless told."""
+
+    def __init__(self, home, away):
+        self.home, self.away = home, away
+        self.ports = itertools.cycle((home, away))
+        self.username = f"mp_customer_{next(_names)}_{secrets.token_hex(3)}"
+        self.token = None
+        self.id = None
+
+    def call(self, method, path, body=None, port=None, **headers):
+        return request(port or next(self.ports), method, path, body, self.token, headers)
+
+    def sign_up(self):
+        reply = self.call(
+            "POST",
+            "/api/users",
+            {
+                "username": self.username,
+                "email": f"{self.username}@example.com",
+                "password": PASSWORD,
+            },
+        )
+        assert reply.status == 201, reply
+        self.id = reply.body["id"]
+        reply = self.call(
+            "POST", "/auth/token/login/", {"username": self.username, "password": PASSWORD}
+        )
+        assert reply.status == 200, reply
+        self.token = reply.body["auth_token"]
+        return self
+
+
+def _menu(port):
+    reply = request(port, "GET", "/api/menu-items?page_size=100")
+    assert reply.status == 200, reply
+    return {item["id"]: Decimal(item["price"]) for item in reply.body["results"]}
+
+
+def _expected_lines(cart, prices):
+    return sorted(
+        (item, quantity, prices[item], prices[item] * quantity) for item, quantity in cart.items()
+    )
+
+
+def _lines_of(order_body):
+    return sorted(
+        (
+            line["menuitem_id"],
+            line["quantity"],
+            Decimal(line["unit_price"]),
+            Decimal(line["price"]),
+        )
+        for line in order_body["items"]
+    )
+
+
+def _add_to_cart(customer, port, menuitem_id, quantity):
+    body = {"menuitem_id": menuitem_id, "quantity": quantity}
+    return customer.call("POST", "/api/cart/menu-items", body, port=port)
+
+
+def _shop(customer, dishes, prices):
+    """One customer's visit, spread over both instances; the orders placed, with their lines."""
+    a, b = customer.home, customer.away
+    x, y, z = dishes
+    placed = {}  # order id -> expected lines
+
+    # Cart: a second add of the same dish, on the other instance, merges into one line.
+    assert _add_to_cart(customer, a, x, 2).status == 201
+    merged = _add_to_cart(customer, b, x, 1)
+    assert merged.status == 200, merged
+    assert merged.body["quantity"] == 3, merged
+    assert _add_to_cart(customer, a, y, 1).status == 201
+    cart = {x: 3, y: 1}
+
+    # An order with an Idempotency-Key; the retry goes to the OTHER instance.
+    key = f"checkout-{customer.username}"
+    first = customer.call("POST", "/api/orders", port=a, **{"Idempotency-Key": key})
+    assert first.status == 201, first
+    assert _lines_of(first.body) == _expected_lines(cart, prices)
+    assert Decimal(first.body["total"]) == sum(line[3] for line in _expected_lines(cart, prices))
+    retry = customer.call("POST", "/api/orders", port=b, **{"Idempotency-Key": key})
+    assert retry.status == 200, retry
+    assert retry.body["id"] == first.body["id"]
+    assert retry.body["total"] == first.body["total"]
+    placed[first.body["id"]] = _expected_lines(cart, prices)
+    for port in (a, b):
+        assert customer.call("GET", "/api/cart/menu-items", port=port).body == []
+
+    # The same cart placed on both instances at the same moment: one order, one refusal.
+    assert _add_to_cart(customer, b, z, 4).status == 201
+    pair = at_once(
+        lambda: customer.call("POST", "/api/orders", port=a),
+        lambda: customer.call("POST", "/api/orders", port=b),
+    )
+    assert sorted(reply.status for reply in pair) == [201, 400], pair
+    second = next(reply for reply in pair if reply.status == 201)
+    assert second.body["id"] != first.body["id"]
+    refused = next(reply for reply in pair if reply.status == 400)
+    assert refused.body == {"detail": "Your cart is empty."}
+    assert _lines_of(second.body) == _expected_lines({z: 4}, prices)
+    placed[second.body["id"]] = _expected_lines({z: 4}, prices)
+    empty = customer.call("POST", "/api/orders")
+    assert empty.status == 400, empty
+    assert empty.body == {"detail": "Your cart is empty."}
+
+    # Rating the same dish on both instances at once, then again: one rating, the rest 400.
+    rate = {"menuitem_id": x, "rating": 4}
+    ratings = at_once(
+        lambda: customer.call("POST", "/api/ratings", rate, port=a),
+        lambda: customer.call("POST", "/api/ratings", rate, port=b),
+    )
+    assert sorted(reply.status for reply in ratings) == [201, 400], ratings
+    accepted_on = a if ratings[0].status == 201 else b
+    again = customer.call("POST", "/api/ratings", rate, port=accepted_on)
+    for duplicate in [*(r for r in ratings if r.status == 400), again]:
+        assert duplicate.status == 400, duplicate
+        assert "menuitem_id" in duplicate.body, duplicate
+
+    # Each instance lists exactly the orders placed, whichever instance placed them.
+    for port in (a, b):
+        listed = customer.call("GET", "/api/orders", port=port)
+        assert listed.status == 200, listed
+        assert {order["id"]: _lines_of(order) for order in listed.body["results"]} == placed
+    return placed
+
+
+def test_two_instances_sharing_postgres_and_redis_keep_orders_and_ratings_whole(
+    two_instances, server_database
+):
+    a, b = (server.port for server in two_instances)
+    prices = _menu(a)
+    dishes = sorted(prices)
+    customers = [Customer(a, b) if i % 2 else Customer(b, a) for i in range(6)]
+
+    def visit(i, customer):
+        customer.sign_up()
+        return _shop(customer, [dishes[(i + k) % len(dishes)] for k in range(3)], prices)
+
+    with ThreadPoolExecutor(max_workers=len(customers)) as pool:
+        futures = [pool.submit(visit, i, customer) for i, customer in enumerate(customers)]
+        placed = [future.result(timeout=45) for future in futures]
+
+    ids = [customer.id for customer in customers]
+    # Every 201 order exists exactly once, with all its lines and the right total.
+    for customer, orders in zip(customers, placed, strict=True):
+        rows = _sql(
+            server_database,
+            'SELECT id, total FROM "LittleLemonDRF_order" WHERE user_id = %s',
+            (customer.id,),
+        )
+        assert sorted(order_id for order_id, _ in rows) == sorted(orders)
+        for order_id, total in rows:
+            lines = _sql(
+                server_database,
+                'SELECT menuitem_id, quantity, unit_price, price FROM "LittleLemonDRF_orderitem"'
+                " WHERE order_id = %s",
+                (order_id,),
+            )
+            assert sorted(lines) == orders[order_id]
+            assert total == sum(line[3] for line in lines)
+    keys = _sql(
+        server_database,
+        'SELECT count(*) FROM "LittleLemonDRF_order" WHERE user_id = ANY(%s) '
+        "AND idempotency_key <> ''",
+        (ids,),
+    )
+    assert keys == [(len(customers),)]
+    # No consumed cart kept a line.
+    assert _sql(
+        server_database,
+        'SELECT count(*) FROM "LittleLemonDRF_cart" WHERE user_id = ANY(%s)',
+        (ids,),
+    ) == [(0,)]
+    # One rating per customer (all rated their first dish once), never two for a pair.
+    ratings = _sql(
+        server_database,
+        'SELECT user_id, menuitem_id, count(*) FROM "LittleLemonDRF_rating" '
+        "WHERE user_id = ANY(%s) GROUP BY user_id, menuitem_id",
+        (ids,),
+    )
+    assert sorted(ratings) == sorted(
+        (customer.id, dishes[i % len(dishes)], 1) for i, customer in enumerate(customers)
+    )
+    for server in two_instances:
+        assert server.server_errors() == [], server.log_tail()
+
+
+def test_two_instances_share_one_rating_throttle_budget(two_instances, server_database):
+    a, b = (server.port for server in two_instances)
+    dishes = sorted(_menu(a))[:6]
+    customer = Customer(a, b).sign_up()
+
+    # Alternating a, b, a, b...: each instance alone has seen at most two of the first
+    # four posts, so a per-instance counter would let a fourth one through.
+    replies = [
+        customer.call("POST", "/api/ratings", {"menuitem_id": dish, "rating": 5}) for dish in dishes
+    ]
+
+    print(f"\n[two instances] ratings: {[reply.status for reply in replies]}")
+    assert [reply.status for reply in replies[:3]] == [201, 201, 201], replies
+    for reply in replies[3:]:
+        _assert_throttled(reply)
+    rated = _sql(
+        server_database,
+        'SELECT menuitem_id FROM "LittleLemonDRF_rating" WHERE user_id = %s',
+        (customer.id,),
+    )
+    assert sorted(item for (item,) in rated) == dishes[:3]
+    for server in two_instances:
+        assert server.server_errors() == [], server.log_tail()
