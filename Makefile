@@ -16,7 +16,7 @@ EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/littlelemon
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help install serve serve-prod soak test lint fmt check schema pytest test-postgres fuzz clean
+.PHONY: help install serve serve-prod soak bench test lint fmt check schema pytest test-postgres fuzz e2e clean
 
 help:
 	@echo "make serve          install, migrate, load the menu, print demo tokens, serve on :8000"
@@ -25,6 +25,8 @@ help:
 	@echo "make test-postgres  the test suite against PostgreSQL + Redis (POSTGRES_URL, REDIS_TEST_URL)"
 	@echo "make soak           50 clients for 60 s against serve-prod, then a database consistency check"
 	@echo "make fuzz           schemathesis against the running API, as a customer and a manager"
+	@echo "make bench          requests/s of the main endpoints against a baseline (wrk; see README)"
+	@echo "make e2e            browser tests (Debian's Chromium) of the admin, Swagger UI, ReDoc, browsable API"
 	@echo "make lint | fmt | check | schema"
 
 # Installs pipenv when missing, then the locked dependencies into ./.venv.
@@ -79,9 +81,33 @@ test-postgres: install
 soak: install
 	$(PY) scripts/soak.py
 
+# BENCH_SECONDS (10 per endpoint), BENCH_SCALE (1 or 10), BENCH_PORT; SQLite by default,
+# PostgreSQL + Redis with DATABASE_URL (a database named *bench*, recreated) and REDIS_URL.
+bench: install
+	$(PY) bench/run.py
+
 # FUZZ_EXAMPLES=N bounds the examples per operation (default 50).
 fuzz: install
 	scripts/fuzz.sh
+
+# The end-to-end suite drives Debian's Chromium (never Playwright's own download) against the
+# app under gunicorn with debug off; see e2e/conftest.py. E2E_ARGS are passed on to pytest.
+CHROMIUM := /usr/bin/chromium
+e2e: install
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "== installing Debian's chromium (apt-get)"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get update -qq && apt-get install -y -qq chromium >/dev/null \
+				|| { echo "make e2e: apt-get could not install chromium" >&2; exit 1; }; \
+		else \
+			echo "make e2e: $(CHROMIUM) is missing. Install Debian's chromium as root" \
+				"(apt-get install chromium) and run make e2e again." >&2; \
+			exit 1; \
+		fi; \
+	fi
+	@test -x $(CHROMIUM) || { echo "make e2e: $(CHROMIUM) is still missing" >&2; exit 1; }
+	$(PY) -m pytest e2e -p no:cacheprovider -p no:django $(E2E_ARGS)
 
 clean:
 	rm -rf .venv db.sqlite3 staticfiles .pytest_cache

@@ -121,7 +121,7 @@ ROOT_URLCONF = "LittleLemon.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "templates"],  # project overrides of third-party templates
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

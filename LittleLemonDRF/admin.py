@@ -75,7 +75,7 @@ class OrderItemInline(admin.TabularInline):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = ["id", "user", "delivery_crew", "status", "total", "date"]
-    list_filter = ["status", "date", "delivery_crew"]
+    list_filter = ["status", "date", ("delivery_crew", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["user", "delivery_crew"]
     search_fields = ["user__username", "delivery_crew__username"]
     date_hierarchy = "date"

@@ -1,0 +1,105 @@
+"""The restaurant run from the Django admin, checked through the API."""
+
+import re
+
+from conftest import PASSWORD
+from playwright.sync_api import expect
+
+
+def test_admin_makes_a_manager_whose_token_creates_a_menu_item(page, server, shot, admin_login):
+    admin_login()
+
+    # Users → Add: a new account.
+    page.click("#content-main a[href$='/auth/user/add/']")
+    page.fill("#id_username", "e2e-new-manager")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("input[name=_save]")
+    page.wait_for_url(re.compile(r"/admin/auth/user/\d+/change/$"))
+
+    # On the user's change page: Groups → Manager.
+    page.select_option("#id_groups_from", label="Manager")
+    page.click("#id_groups_add")
+    assert page.locator("#id_groups_to option").all_inner_texts() == ["Manager"]
+    page.locator("#id_groups_to").scroll_into_view_if_needed()
+    shot("user-groups")
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/auth/user/")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    # The Tokens admin: add one for the new manager and read its key from the list.
+    page.goto("/admin/")
+    page.click("#content-main a:text-is('Tokens')")
+    page.wait_for_url("**/admin/authtoken/tokenproxy/")
+    page.click("a.addlink")
+    page.select_option("#id_user", label="e2e-new-manager")
+    page.click("input[name=_save]")
+    page.wait_for_url("**/admin/authtoken/tokenproxy/")
+    page.fill("#searchbar", "e2e-new-manager")
+    page.press("#searchbar", "Enter")
+    page.wait_for_url("**/admin/authtoken/tokenproxy/?q=e2e-new-manager")
+    row = page.locator("#result_list tbody tr")
+    assert row.count() == 1
+    key = row.locator(".field-key").inner_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{40}", key), key
+    shot("tokens")
+
+    # The token is a manager's: it may add to the menu.
+    status, categories = server.api("GET", "/api/categories")
+    assert status == 200
+    category = categories["results"][0]
+    status, item = server.api(
+        "POST",
+        "/api/menu-items",
+        token=key,
+        body={"title": "E2E Lemon Tart", "price": "6.50", "category_id": category["id"]},
+    )
+    assert status == 201, item
+    assert item["title"] == "E2E Lemon Tart"
+    assert item["price"] == "6.50"
+    assert item["category"]["id"] == category["id"]
+
+
+def test_orders_admin_assigns_crew_and_marks_delivered(page, server, shot, admin_login):
+    order_id = server.accounts["orders"][0]
+    crew_token = server.accounts["crew_token"]
+    # Not theirs yet: the crew member cannot see the order.
+    assert server.api("GET", f"/api/orders/{order_id}", token=crew_token)[0] == 404
+
+    admin_login()
+    page.click("#content-main a:text-is('Orders')")
+    page.wait_for_url(re.compile(r"/admin/LittleLemonDRF/order/$", re.IGNORECASE))
+    changelist_url = page.url
+
+    def run_action(label, message):
+        page.check(f"input.action-select[value='{order_id}']")
+        page.select_option("select[name=action]", label=label)
+        page.click("button[name=index]")
+        # The action answers with a redirect to the same list, now with a message.
+        expect(page.locator(".messagelist")).to_contain_text(message)
+        assert page.url == changelist_url
+
+    run_action("Assign selected orders to e2e-crew", "1 order(s) assigned to e2e-crew.")
+    run_action("Mark selected orders as delivered", "1 order(s) marked as delivered.")
+
+    row = page.locator("#result_list tbody tr", has=page.locator(f"[value='{order_id}']"))
+    assert row.locator(".field-delivery_crew").inner_text() == "e2e-crew"
+    assert row.locator(".field-status img").get_attribute("alt") == "True"
+    page.click("#toggle-nav-sidebar")  # room for every column in the picture
+    expect(page.locator("#nav-sidebar")).to_be_hidden()
+    page.evaluate("window.scrollTo(0, 0)")
+    shot("changelist")
+
+    # The order's page: its lines are read-only history.
+    row.locator(".field-id a").click()
+    page.wait_for_url(re.compile(rf"/order/{order_id}/change/$"))
+    assert page.locator(".inline-group input[name$='-quantity']").count() == 0
+    assert page.locator(".inline-group td.field-title p").count() >= 1
+    page.locator(".inline-group").scroll_into_view_if_needed()
+    shot("order")
+
+    # The API shows the change to the crew member.
+    status, order = server.api("GET", f"/api/orders/{order_id}", token=crew_token)
+    assert status == 200, order
+    assert order["delivery_crew"] == {"id": server.accounts["crew_id"], "username": "e2e-crew"}
+    assert order["status"] is True
