@@ -68,3 +68,10 @@ def make_order(user, lines=None, *, delivery_crew=None, status=False) -> Order:
         order.status = status
         order.save(update_fields=["delivery_crew", "status"])
     return order
+
+
+def gone_id(obj) -> int:
+    """The id of an object that existed and was deleted: an id no row has."""
+    pk = obj.pk
+    obj.delete()
+    return pk

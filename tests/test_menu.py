@@ -7,6 +7,7 @@ import pytest
 
 from LittleLemonDRF.models import Category, MenuItem, Rating
 from tests.factories import (
+    gone_id,
     make_category,
     make_menu_item,
     make_menu_items,
@@ -31,21 +32,6 @@ def _ids(response):
 
 def _titles(response):
     return [row["title"] for row in _results(response)]
-
-
-def _gone_category_id():
-    """The id of a category that existed and was deleted: unknown, whatever the database."""
-    category = make_category()
-    pk = category.pk
-    category.delete()
-    return pk
-
-
-def _gone_menu_item_id():
-    item = make_menu_item()
-    pk = item.pk
-    item.delete()
-    return pk
 
 
 # --- Categories: read -----------------------------------------------------------------------
@@ -78,7 +64,7 @@ def test_anonymous_reads_one_category(api_client):
 
 @pytest.mark.django_db
 def test_unknown_category_id_in_path_is_404(api_client):
-    response = api_client.get(f"{CATEGORIES}/{_gone_category_id()}")
+    response = api_client.get(f"{CATEGORIES}/{gone_id(make_category())}")
 
     assert response.status_code == 404
     assert "detail" in response.json()
@@ -353,7 +339,7 @@ def test_unknown_menu_item_id_in_path_is_404(admin_client, method):
     category = make_category()
     body = {"title": "X", "price": "1.00", "category_id": category.pk}
 
-    response = getattr(admin_client, method)(f"{MENU_ITEMS}/{_gone_menu_item_id()}", body)
+    response = getattr(admin_client, method)(f"{MENU_ITEMS}/{gone_id(make_menu_item())}", body)
 
     assert response.status_code == 404
     assert "detail" in response.json()
@@ -458,7 +444,7 @@ def test_manager_creates_menu_item_at_the_price_bounds(manager_client, price):
 
 def test_manager_cannot_create_menu_item_in_unknown_category(manager_client):
     response = manager_client.post(
-        MENU_ITEMS, {"title": "Orphan", "price": "1.00", "category_id": _gone_category_id()}
+        MENU_ITEMS, {"title": "Orphan", "price": "1.00", "category_id": gone_id(make_category())}
     )
 
     assert response.status_code == 400
@@ -563,7 +549,9 @@ def test_manager_cannot_move_menu_item_to_unknown_category(manager_client):
     item = make_menu_item()
     original = item.category_id
 
-    response = manager_client.patch(f"{MENU_ITEMS}/{item.pk}", {"category_id": _gone_category_id()})
+    response = manager_client.patch(
+        f"{MENU_ITEMS}/{item.pk}", {"category_id": gone_id(make_category())}
+    )
 
     assert response.status_code == 400
     assert "category_id" in response.json()

@@ -6,19 +6,12 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from LittleLemonDRF.models import MenuItem, Rating
-from tests.factories import make_menu_item, make_menu_items, make_rating
+from tests.factories import gone_id, make_menu_item, make_menu_items, make_rating
 
 RATINGS = "/api/ratings"
 MENU_ITEMS = "/api/menu-items"
 
 User = get_user_model()
-
-
-def _gone_menu_item_id():
-    item = make_menu_item()
-    pk = item.pk
-    item.delete()
-    return pk
 
 
 # --- Reading --------------------------------------------------------------------------------
@@ -149,7 +142,9 @@ def test_rating_outside_zero_to_five_is_rejected(customer_client, value):
 
 
 def test_rating_of_unknown_menu_item_is_rejected_on_menuitem_id(customer_client, customer_user):
-    response = customer_client.post(RATINGS, {"menuitem_id": _gone_menu_item_id(), "rating": 3})
+    response = customer_client.post(
+        RATINGS, {"menuitem_id": gone_id(make_menu_item()), "rating": 3}
+    )
 
     assert response.status_code == 400
     assert "menuitem_id" in response.json()
