@@ -659,3 +659,39 @@ def test_two_instances_share_one_rating_throttle_budget(two_instances, server_da
     assert sorted(item for (item,) in rated) == dishes[:3]
     for server in two_instances:
         assert server.server_errors() == [], server.log_tail()
+
+
+def test_a_managers_patch_shows_in_the_next_read_through_every_worker(
+    server_database, server_redis, start_servers
+):
+    (server,) = start_servers(
+        1, 3, DATABASE_URL=server_database, REDIS_URL=server_redis, THROTTLE_ANON="100000/minute"
+    )
+    manager = Customer(server.port, server.port).sign_up()
+    _sql(
+        server_database,
+        "INSERT INTO auth_user_groups (user_id, group_id) "
+        "SELECT %s, id FROM auth_group WHERE name = 'Manager' RETURNING id",
+        (manager.id,),
+    )
+    dish_id, price = next(iter(_menu(server.port).items()))
+    detail, page = f"/api/menu-items/{dish_id}", "/api/menu-items?page_size=100"
+    # Every worker reads (and so caches) both pages first.
+    for path in (detail, page):
+        requests_in_waves(server.port, path, 9, width=3)
+    assert len(server.served_by(detail, 9)) >= 2
+
+    new_price = price + Decimal("1.25")
+    reply = manager.call("PATCH", detail, {"price": str(new_price)})
+    assert reply.status == 200, reply
+
+    details = requests_in_waves(server.port, detail, 9, width=3)
+    pages = requests_in_waves(server.port, page, 9, width=3)
+    assert len(server.served_by(detail, 18)) >= 2
+    assert {reply.body["price"] for reply in details} == {str(new_price)}
+    assert {_menu_price(reply, dish_id) for reply in pages} == {str(new_price)}
+
+
+def _menu_price(reply, dish_id):
+    assert reply.status == 200, reply
+    return next(item["price"] for item in reply.body["results"] if item["id"] == dish_id)
