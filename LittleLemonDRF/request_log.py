@@ -6,6 +6,9 @@ Headers, query strings and bodies are never logged, so tokens and passwords cann
 import logging
 import time
 
+from django.http import HttpRequest
+from pythonjsonlogger import json
+
 logger = logging.getLogger("littlelemon.request")
 
 
@@ -33,10 +36,15 @@ class RequestLogMiddleware:
         return response
 
 
-class DropRequestObject(logging.Filter):
-    """Django attaches the request to error records; its repr carries the query string."""
+class JsonFormatter(json.JsonFormatter):
+    """JSON lines; the request Django attaches to error records is reduced to method and path.
 
-    def filter(self, record):
-        if hasattr(record, "request"):
-            record.request = f"{record.request.method} {record.request.path}"
-        return True
+    Its repr carries the query string. Only this formatter's output changes: the record itself
+    is shared with every other handler (Django's admin emails read record.request).
+    """
+
+    def process_log_record(self, log_data):
+        request = log_data.get("request")
+        if isinstance(request, HttpRequest):
+            log_data["request"] = f"{request.method} {request.path}"
+        return super().process_log_record(log_data)
