@@ -155,7 +155,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "LittleLemonDRF.cache_backend.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "littlelemon",
         }

@@ -167,6 +167,18 @@ class CartLineSerializer(serializers.ModelSerializer):
         fields = ["id", "menuitem", "quantity", "unit_price", "price"]
         read_only_fields = fields
 
+    def to_representation(self, line):
+        # The fields above give the shape and the schema; building it directly skips DRF's
+        # per-request field construction. Expects menuitem joined (selectors.cart_lines_for).
+        menuitem = line.menuitem
+        return {
+            "id": line.pk,
+            "menuitem": {"id": menuitem.pk, "title": menuitem.title},
+            "quantity": line.quantity,
+            "unit_price": _money(menuitem.price),
+            "price": _money(menuitem.price * line.quantity),
+        }
+
 
 class CartAddSerializer(serializers.Serializer):
     menuitem_id = serializers.PrimaryKeyRelatedField(queryset=MenuItem.objects.all())

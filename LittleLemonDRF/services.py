@@ -1,9 +1,10 @@
 """Writes with business rules. Services take the acting user and plain values, never a request."""
 
+import functools
 from datetime import timedelta
 
 from django.contrib.auth.models import Group
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -75,25 +76,33 @@ def rating_create(*, user, menuitem: MenuItem, rating: int) -> Rating:
 def cart_add_item(*, user, menuitem: MenuItem, quantity: int) -> tuple[Cart, bool]:
     """Add to the user's cart, merging with a line for the same dish; True when a line is new.
 
-    The line is read under a row lock, so racing adds of the same dish are applied one after
-    the other; a racing first add is caught by the unique constraint and merged instead.
+    One statement, atomic on its own: insert the line, or add to the existing one as long as
+    it stays within the bound. Racing adds of the same dish are applied one after the other
+    by the database and none is lost; an add that would pass the bound changes nothing.
     """
-    with transaction.atomic():
-        line = Cart.objects.select_for_update().filter(user=user, menuitem=menuitem).first()
-        if line is None:
-            try:
-                with transaction.atomic():
-                    line = Cart.objects.create(user=user, menuitem=menuitem, quantity=quantity)
-                return line, True
-            except IntegrityError:
-                # Another request created the line since we looked: add to theirs.
-                line = Cart.objects.select_for_update().get(user=user, menuitem=menuitem)
-        if line.quantity + quantity > QUANTITY_MAX:
-            raise CartLineTooLarge()
-        line.quantity += quantity
-        line.save(update_fields=["quantity"])
-    line.menuitem = menuitem
-    return line, False
+    with connection.cursor() as cursor:
+        cursor.execute(_cart_upsert_sql(), [user.pk, menuitem.pk, quantity, QUANTITY_MAX])
+        row = cursor.fetchone()
+    if row is None:
+        raise CartLineTooLarge()
+    line_id, total = row
+    # An existing line holds at least 1, so only a new line ends at exactly `quantity`.
+    line = Cart(pk=line_id, user=user, menuitem=menuitem, quantity=total)
+    return line, total == quantity
+
+
+@functools.cache
+def _cart_upsert_sql() -> str:
+    # Django's ORM cannot add to the existing value on conflict; PostgreSQL and SQLite
+    # (3.35+) both speak this.
+    table = connection.ops.quote_name(Cart._meta.db_table)
+    return (
+        f"INSERT INTO {table} (user_id, menuitem_id, quantity) VALUES (%s, %s, %s) "
+        f"ON CONFLICT (user_id, menuitem_id) DO UPDATE "
+        f"SET quantity = {table}.quantity + excluded.quantity "
+        f"WHERE {table}.quantity + excluded.quantity <= %s "
+        f"RETURNING id, quantity"
+    )
 
 
 def cart_set_quantity(*, line: Cart, quantity: int) -> Cart:
@@ -170,7 +179,20 @@ def _order_place(*, user, idempotency_key: str | None) -> tuple[Order, bool]:
         item.order = order
     OrderItem.objects.bulk_create(items)
     Cart.objects.filter(pk__in=[line.pk for line in lines]).delete()
+    _prefetched(order, "items", items)
     return order, True
+
+
+def _prefetched(instance, relation: str, rows: list) -> None:
+    """Let instance.<relation>.all() return `rows` without a query, as prefetch_related does.
+
+    The caller answers with the lines it has just written; reading them back would cost a
+    query for nothing. Other uses of the manager (get(), filter()) still query as usual.
+    """
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    instance._prefetched_objects_cache = {relation: queryset}
 
 
 _UNSET = object()

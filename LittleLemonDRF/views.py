@@ -364,7 +364,8 @@ class OrderViewSet(viewsets.ModelViewSet):
         order, created = services.order_place(
             user=request.user, idempotency_key=request.headers.get("Idempotency-Key")
         )
-        order = self.get_queryset().get(pk=order.pk)  # reload with joins for the response
+        if not created:  # a retry: the first order, read back with its lines
+            order = self.get_queryset().get(pk=order.pk)
         return Response(
             self.get_serializer(order).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

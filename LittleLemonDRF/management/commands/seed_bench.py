@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
@@ -72,6 +72,10 @@ class Command(BaseCommand):
             if force:
                 wipe()
             Seeder(random.Random(seed), counts).run()
+        # Fresh planner statistics, as autovacuum would gather them in production: without
+        # them the first minutes after a bulk load are planned blind (sequential scans).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(
             f"Seeded {counts.categories} categories, {counts.items} menu items, "
             f"{counts.users} users, {counts.ratings} ratings, {counts.orders} orders "

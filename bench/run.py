@@ -1,0 +1,460 @@
+"""make bench: requests per second of the main endpoints, against a no-work baseline.
+
+Seeds a fresh database (`manage.py seed_bench`), counts the queries of each request in
+process, starts gunicorn (1 sync worker, debug off, pinned to CPU 0) and loads each endpoint
+with wrk (pinned to CPU 1) for BENCH_SECONDS. Prints a table and writes
+bench/results/<date>-<db>[-x<scale>].json with a PNG chart beside it.
+
+SQLite in a temporary directory by default; with DATABASE_URL (PostgreSQL, a database whose
+name contains "bench", dropped and created again) and REDIS_URL, PostgreSQL + Redis.
+"""
+
+import json
+import logging
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+RESULTS = BENCH / "results"
+PY = str(ROOT / ".venv" / "bin" / "python")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "1"))
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+PORT = int(os.environ.get("BENCH_PORT", "8799"))
+# One sync worker on the one core the server gets (BENCH_WORKERS to change): several did not
+# raise write throughput here, the core is busy, not waiting.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+# Eight connections keep the one worker busy while wrk waits on answers. Reads use one wrk
+# thread; the write mix one thread per connection, since each connection is its own customer.
+CONNECTIONS = 8
+# Throttling stays on (its cache reads and writes are part of every request) with rates no
+# benchmark reaches. The window is one second: DRF keeps every timestamp of the window, and
+# a one-minute window at these rates would copy a list of tens of thousands per request.
+THROTTLE_RATE = "1000000/second"
+TARGETS = {"menu_anon": 0.50, "menu_token": 0.35, "menu_filtered": 0.30}
+TARGETS |= {"orders_manager": 0.12, "orders_customer": 0.12}
+SERVER_LOG = BENCH / "server.log"
+SHORT = {
+    "menu_anon": "menu\nanonymous",
+    "menu_token": "menu\ntoken",
+    "menu_filtered": "menu filtered\n(category, -price, 50)",
+    "orders_manager": "orders\nmanager",
+    "orders_customer": "orders\ncustomer",
+    "cart": "cart\ncustomer",
+    "write_mix": "write mix\n(3 adds + 1 order)",
+}
+
+
+@dataclass
+class Endpoint:
+    name: str
+    label: str
+    path: str
+    token: str | None = None  # "manager", "customer", or None for anonymous
+
+    @property
+    def write_mix(self) -> bool:
+        return self.name == "write_mix"
+
+
+def endpoints(slug: str) -> list[Endpoint]:
+    return [
+        Endpoint("baseline", "GET /api/bench/baseline", "/api/bench/baseline"),
+        Endpoint("menu_anon", "GET /api/menu-items (anonymous)", "/api/menu-items"),
+        Endpoint("menu_token", "GET /api/menu-items (token)", "/api/menu-items", "customer"),
+        Endpoint(
+            "menu_filtered",
+            "GET /api/menu-items?category&ordering&page_size=50",
+            f"/api/menu-items?category={slug}&ordering=-price&page_size=50",
+        ),
+        Endpoint("orders_manager", "GET /api/orders (manager)", "/api/orders", "manager"),
+        Endpoint("orders_customer", "GET /api/orders (customer)", "/api/orders", "customer"),
+        Endpoint("cart", "GET /api/cart/menu-items (customer)", "/api/cart/menu-items", "customer"),
+        Endpoint("write_mix", "write mix: 3 cart adds + 1 order", "/api/orders", "writers"),
+    ]
+
+
+# --- Environment --------------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    if wrk := shutil.which("wrk"):
+        return wrk
+    apt = shutil.which("apt-get")
+    if not apt or os.geteuid() != 0:
+        sys.exit("make bench needs wrk: install it (apt-get install wrk, brew install wrk).")
+    print("wrk is missing: installing it with apt-get ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    if subprocess.run([apt, "install", "-y", "wrk"], **quiet).returncode != 0:
+        subprocess.run([apt, "update"], **quiet)
+        if subprocess.run([apt, "install", "-y", "wrk"], **quiet).returncode != 0:
+            sys.exit("make bench needs wrk, and `apt-get install -y wrk` failed: install it.")
+    return shutil.which("wrk") or sys.exit("wrk was installed but is not on PATH.")
+
+
+def pinned(cpu: int) -> list[str]:
+    taskset = shutil.which("taskset")
+    return [taskset, "-c", str(cpu)] if taskset and os.cpu_count() and os.cpu_count() > 1 else []
+
+
+def fresh_database(workdir: Path) -> tuple[str, str]:
+    """A URL of an empty database and its kind, sqlite or postgres."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return f"sqlite:///{workdir / 'bench.sqlite3'}", "sqlite"
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    cfg = dj_database_url.parse(url)
+    if not cfg["ENGINE"].endswith("postgresql"):
+        sys.exit("DATABASE_URL: make bench runs on SQLite (leave it unset) or PostgreSQL.")
+    if "bench" not in cfg["NAME"]:
+        sys.exit(f"Refusing to drop database {cfg['NAME']!r}: its name must contain 'bench'.")
+    params = {k: cfg[k.upper()] or None for k in ("host", "port", "user", "password")}
+    with psycopg.connect(**params, dbname="postgres", autocommit=True) as conn:
+        name = sql.Identifier(cfg["NAME"])
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    return url, "postgres"
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-never-used-elsewhere-0123456789abcdefghij",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_COOKIES": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "BENCH_BASELINE": "1",
+        "LOG_FORMAT": "json",
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "LittleLemon.settings",
+        **{f"THROTTLE_{s}": THROTTLE_RATE for s in ("ANON", "USER", "RATINGS", "ORDERS", "LOGIN")},
+    }
+    if not os.environ.get("REDIS_URL"):
+        env.pop("REDIS_URL", None)
+    return env
+
+
+def manage(*args: str) -> float:
+    started = time.monotonic()
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)
+    return time.monotonic() - started
+
+
+# --- In process: fixtures and queries per request -------------------------------------------
+
+
+def fixtures() -> dict:
+    """Tokens, a category slug and dish ids from the seeded database."""
+    from rest_framework.authtoken.models import Token
+
+    from LittleLemonDRF.management.commands import seed_bench
+    from LittleLemonDRF.models import Category, MenuItem
+
+    tokens = dict(Token.objects.values_list("user__username", "key"))
+    writers = [key for name, key in sorted(tokens.items()) if name.startswith("bench-customer-")]
+    writers.remove(tokens[seed_bench.CUSTOMER_USERNAME])
+    return {
+        "manager": tokens[seed_bench.MANAGER_USERNAME],
+        "customer": tokens[seed_bench.CUSTOMER_USERNAME],
+        "writers": writers,
+        "slug": Category.objects.order_by("id").values_list("slug", flat=True)[0],
+        "items": list(MenuItem.objects.order_by("id").values_list("id", flat=True)[:300]),
+    }
+
+
+def queries_per_request(endpoint: Endpoint, fx: dict) -> float:
+    """Queries of one request after a warm-up one (one write-mix cycle: its mean)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    token = fx["writers"][-1] if endpoint.write_mix else fx.get(endpoint.token or "")
+    client = Client(headers={"Authorization": f"Token {token}"} if token else {})
+    client.defaults["HTTP_HOST"] = "127.0.0.1"
+    steps = [("get", endpoint.path, None)]
+    if endpoint.write_mix:
+        steps = [
+            ("post", "/api/cart/menu-items", {"menuitem_id": i, "quantity": 1})
+            for i in fx["items"][:3]
+        ]
+        steps.append(("post", "/api/orders", None))
+
+    def run():
+        for method, path, body in steps:
+            if method == "get":
+                response = client.get(path)
+            else:
+                response = client.post(path, body, content_type="application/json")
+            if not 200 <= response.status_code < 300:
+                answer = f"{response.status_code}: {response.content[:300]!r}"
+                sys.exit(f"{method.upper()} {path} answered {answer}")
+
+    run()
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return len(captured) / len(steps)
+
+
+# --- The server and wrk -------------------------------------------------------------------
+
+
+def start_server(env: dict) -> subprocess.Popen:
+    log = SERVER_LOG.open("w")
+    command = [
+        *pinned(0),
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "LittleLemon.wsgi",
+        "--config=python:LittleLemon.gunicorn",
+        f"--workers={WORKERS}",
+        "--worker-class=sync",
+        f"--bind=127.0.0.1:{PORT}",
+    ]
+    server = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited early; see {SERVER_LOG}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/health", timeout=5) as r:
+                if r.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    sys.exit(f"gunicorn did not answer /api/health within 60 s; see {SERVER_LOG}")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def wrk(wrk_bin: str, endpoint: Endpoint, fx: dict, seconds: int, workdir: Path) -> dict:
+    env = {**os.environ, "BENCH_WRK_DIR": str(BENCH / "wrk")}
+    threads = 1
+    if endpoint.write_mix:
+        tokens = workdir / "writers.txt"
+        tokens.write_text("\n".join(fx["writers"]) + "\n")
+        env |= {"BENCH_TOKENS_FILE": str(tokens), "BENCH_ITEMS": ",".join(map(str, fx["items"]))}
+        threads, script = CONNECTIONS, "write_mix.lua"
+    else:
+        env["BENCH_TOKEN"] = fx[endpoint.token] if endpoint.token else ""
+        script = "read.lua"
+    command = [
+        *pinned(1),
+        wrk_bin,
+        f"-t{threads}",
+        f"-c{CONNECTIONS}",
+        f"-d{seconds}s",
+        "--timeout=30s",
+        "--latency",
+        f"--script={BENCH / 'wrk' / script}",
+        f"http://127.0.0.1:{PORT}{endpoint.path}",
+    ]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line.removeprefix("BENCH_RESULT "))
+    sys.exit(f"wrk failed for {endpoint.path}:\n{out.stdout}\n{out.stderr}")
+
+
+# --- Figures ------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    name: str
+    label: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+    socket_errors: int
+    queries_per_request: float
+    ratio_to_baseline: float = 0.0
+    target_ratio: float | None = None
+    orders_per_second: float | None = None
+
+
+def figures(endpoint: Endpoint, raw: dict, queries: float) -> Figures:
+    seconds = raw["duration_us"] / 1e6
+    return Figures(
+        name=endpoint.name,
+        label=endpoint.label,
+        requests_per_second=round(raw["requests"] / seconds, 1),
+        p50_ms=round(raw["p50_us"] / 1000, 2),
+        p99_ms=round(raw["p99_us"] / 1000, 2),
+        requests=raw["requests"],
+        non_2xx=raw["non2xx"],
+        socket_errors=raw["socket_errors"] + raw["timeouts"],
+        queries_per_request=round(queries, 2),
+        target_ratio=TARGETS.get(endpoint.name),
+        orders_per_second=round(raw["orders_placed"] / seconds, 1) if endpoint.write_mix else None,
+    )
+
+
+def print_table(rows: list[Figures]) -> None:
+    print(
+        f"\n{'endpoint':<52} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
+        f"{'queries':>8} {'ratio':>6} {'target':>6}"
+    )
+    for r in rows:
+        target = f"{r.target_ratio:.2f}" if r.target_ratio else ""
+        print(
+            f"{r.label:<52} {r.requests_per_second:>8.1f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} "
+            f"{r.non_2xx:>8} {r.queries_per_request:>8.2f} {r.ratio_to_baseline:>6.3f} {target:>6}"
+        )
+        if r.orders_per_second is not None:
+            print(f"{'  orders placed per second':<52} {r.orders_per_second:>8.1f}")
+
+
+def chart(rows: list[Figures], title: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in rows if r.name != "baseline"]
+    fig, ax = plt.subplots(figsize=(10, 5))
+    xs = list(range(len(rows)))
+    bars = ax.bar(xs, [r.ratio_to_baseline for r in rows], color="#4a7c59", width=0.6)
+    ax.bar_label(bars, fmt="%.3f", fontsize=8)
+    ax.axhline(1.0, color="grey", linewidth=0.8, linestyle=":")
+    for x, r in zip(xs, rows, strict=True):
+        if r.target_ratio:
+            ax.hlines(r.target_ratio, x - 0.4, x + 0.4, colors="#c0392b", linestyles="--")
+            ax.text(
+                x + 0.42,
+                r.target_ratio,
+                f"{r.target_ratio:.2f}",
+                va="center",
+                fontsize=7,
+                color="#c0392b",
+            )
+    ax.plot([], [], color="#c0392b", linestyle="--", label="target ratio")
+    ax.legend(loc="upper right", fontsize=8)
+    ax.set_xticks(xs, [SHORT[r.name] for r in rows], fontsize=8)
+    ax.set_ylabel("requests/s ÷ baseline requests/s")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def git_commit() -> str:
+    out = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+    )
+    return out.stdout.strip()
+
+
+# --- Main ---------------------------------------------------------------------------------
+
+
+def main() -> None:
+    started = time.monotonic()
+    wrk_bin = ensure_wrk()
+    workdir = Path(tempfile.mkdtemp(prefix="littlelemon-bench-"))
+    try:
+        run(wrk_bin, workdir, started)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(wrk_bin: str, workdir: Path, started: float) -> None:
+    database_url, db = fresh_database(workdir)
+    env = server_env(database_url)
+    os.environ.update(env)
+    cache = "Redis" if env.get("REDIS_URL") else "local-memory cache"
+    print(f"make bench: {db} + {cache}, scale {SCALE:g}, {SECONDS} s per endpoint")
+    print(f"  throttling on, every THROTTLE_* lifted to {THROTTLE_RATE} so nothing answers 429")
+    timings = {"migrate_s": manage("migrate", "--noinput", "--verbosity=0")}
+    timings["seed_s"] = manage("seed_bench", f"--scale={SCALE:g}")
+
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    logging.disable(logging.INFO)  # the request lines belong to the server's log, not here
+    from django.db import connections
+
+    fx = fixtures()
+    plan = endpoints(fx["slug"])
+    queries = {e.name: queries_per_request(e, fx) for e in plan}
+    connections.close_all()
+
+    server = start_server(env)
+    raw = {}
+    try:
+        for endpoint in plan:
+            print(f"  {endpoint.label} ...", flush=True)
+            if WARMUP:
+                wrk(wrk_bin, endpoint, fx, WARMUP, workdir)
+            raw[endpoint.name] = wrk(wrk_bin, endpoint, fx, SECONDS, workdir)
+    finally:
+        stop_server(server)
+
+    rows = [figures(e, raw[e.name], queries[e.name]) for e in plan]
+    baseline = rows[0].requests_per_second
+    for r in rows:
+        r.ratio_to_baseline = round(r.requests_per_second / baseline, 3)
+    print_table(rows)
+
+    suffix = "" if SCALE == 1 else f"-x{SCALE:g}"
+    stem = f"{date.today().isoformat()}-{db}{suffix}"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    timings["total_s"] = time.monotonic() - started
+    result = {
+        "date": date.today().isoformat(),
+        "database": db,
+        "cache": "redis" if env.get("REDIS_URL") else "locmem",
+        "scale": SCALE,
+        "seconds_per_endpoint": SECONDS,
+        "commit": git_commit(),
+        "machine": {"cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count()},
+        "server": f"gunicorn, {WORKERS} sync worker(s), debug off" + (", CPU 0" if pinned(0) else ""),
+        "load": f"wrk -c{CONNECTIONS}, -t1 for reads, -t{CONNECTIONS} for the write mix"
+        + (", CPU 1" if pinned(1) else ""),
+        "throttle_rates": THROTTLE_RATE,
+        "timings": {k: round(v, 1) for k, v in timings.items()},
+        "endpoints": [asdict(r) for r in rows],
+    }
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
+    chart(
+        rows,
+        f"Little Lemon API, {db}, scale {SCALE:g}, {stem[:10]}: ratio to baseline",
+        RESULTS / f"{stem}.png",
+    )
+    print(
+        f"\nseed {timings['seed_s']:.1f} s, total {timings['total_s']:.0f} s; "
+        f"wrote bench/results/{stem}.json and .png"
+    )
+    problems = [r.label for r in rows if r.non_2xx or r.socket_errors]
+    if problems:
+        sys.exit(f"non-2xx answers or socket errors: {', '.join(problems)} (see {SERVER_LOG})")
+
+
+if __name__ == "__main__":
+    main()
