@@ -1,9 +1,9 @@
 """make bench: requests per second of the main endpoints, against a no-work baseline.
 
 Seeds a fresh database (`manage.py seed_bench`), counts the queries of each request in
-process, starts gunicorn (1 sync worker, debug off, pinned to CPU 0) and loads each endpoint
-with wrk (pinned to CPU 1) for BENCH_SECONDS. Prints a table and writes
-bench/results/<date>-<db>[-x<scale>].json with a PNG chart beside it.
+process, starts gunicorn (BENCH_WORKERS sync workers, 1 by default, debug off, pinned to
+CPU 0) and loads each endpoint with wrk (pinned to CPU 1) for BENCH_SECONDS. Prints a table
+and writes bench/results/<date>-<db>[-x<scale>].json with a PNG chart beside it.
 
 SQLite in a temporary directory by default; with DATABASE_URL (PostgreSQL, a database whose
 name contains "bench", dropped and created again) and REDIS_URL, PostgreSQL + Redis.
@@ -434,7 +434,8 @@ def run(wrk_bin: str, workdir: Path, started: float) -> None:
         "seconds_per_endpoint": SECONDS,
         "commit": git_commit(),
         "machine": {"cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count()},
-        "server": f"gunicorn, {WORKERS} sync worker(s), debug off" + (", CPU 0" if pinned(0) else ""),
+        "server": f"gunicorn, {WORKERS} sync worker(s), debug off"
+        + (", CPU 0" if pinned(0) else ""),
         "load": f"wrk -c{CONNECTIONS}, -t1 for reads, -t{CONNECTIONS} for the write mix"
         + (", CPU 1" if pinned(1) else ""),
         "throttle_rates": THROTTLE_RATE,
