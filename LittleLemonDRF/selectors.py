@@ -60,6 +60,8 @@ def order_rows(order_ids: list[int]) -> list[tuple[dict, list[dict]]]:
     """
     rows = {row["id"]: row for row in Order.objects.filter(pk__in=order_ids).values(*ORDER_ROW)}
     lines = {order_id: [] for order_id in rows}
-    for line in OrderItem.objects.filter(order_id__in=order_ids).order_by("id").values(*ORDER_LINE):
+    # Ordered as the order_id index is (SQLite appends the rowid), so no sort is needed.
+    lines_by_order = OrderItem.objects.filter(order_id__in=order_ids).order_by("order_id", "id")
+    for line in lines_by_order.values(*ORDER_LINE):
         lines[line["order_id"]].append(line)
     return [(rows[pk], lines[pk]) for pk in order_ids if pk in rows]
