@@ -1,6 +1,30 @@
--- make bench: shared by read.lua and write_mix.lua. Prints one BENCH_RESULT line of JSON
--- for bench/run.py from wrk's summary and the counters each thread keeps (ok, non2xx, placed).
-function bench_report(threads, summary, latency)
+-- make bench: shared by read.lua and write_mix.lua. Each thread counts its answers (ok,
+-- non2xx, and for the write mix placed); done() sums them with wrk's summary and prints one
+-- BENCH_RESULT line of JSON for bench/run.py. Scripts that need more set-up or counting
+-- define their own setup() or response() and call these.
+threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  ok, non2xx, placed = 0, 0, 0
+end
+
+function count(status)
+  if status >= 200 and status < 300 then
+    ok = ok + 1
+  else
+    non2xx = non2xx + 1
+  end
+end
+
+function response(status, headers, body)
+  count(status)
+end
+
+function done(summary, latency, requests)
   local ok, non2xx, placed = 0, 0, 0
   for _, thread in ipairs(threads) do
     ok = ok + thread:get("ok")

@@ -13,7 +13,7 @@ for id in string.gmatch(os.getenv("BENCH_ITEMS"), "%d+") do
   table.insert(items, id)
 end
 
-local threads, started = {}, 0
+local started = 0
 
 function setup(thread)
   started = started + 1
@@ -44,16 +44,8 @@ function request()
 end
 
 function response(status, headers, body)
-  if status >= 200 and status < 300 then
-    ok = ok + 1
-    if pending == "order" and status == 201 then
-      placed = placed + 1
-    end
-  else
-    non2xx = non2xx + 1
+  count(status)
+  if pending == "order" and status == 201 then
+    placed = placed + 1
   end
-end
-
-function done(summary, latency, requests)
-  bench_report(threads, summary, latency)
 end
