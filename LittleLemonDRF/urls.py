@@ -8,7 +8,6 @@ from django.urls import include, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import roles, views
-from .accounts import AccountViewSet
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -25,7 +24,7 @@ router.register("orders", views.OrderViewSet, basename="order")
 
 # Djoser's user routes, mounted at /auth/ (the project's urls) and at /api/users/ (the course).
 account_router = OptionalSlashRouter()
-account_router.register("users", AccountViewSet, basename="user")
+account_router.register("users", views.AccountViewSet, basename="user")
 
 cart = views.CartViewSet.as_view({"get": "list", "post": "create", "delete": "clear"})
 cart_line = views.CartViewSet.as_view(
@@ -44,7 +43,7 @@ def group_routes(slug: str, group_name: str) -> list:
 
 urlpatterns = [
     *router.urls,
-    re_path(r"^users/?$", AccountViewSet.as_view({"post": "create"}), name="register"),
+    re_path(r"^users/?$", views.AccountViewSet.as_view({"post": "create"}), name="register"),
     re_path(r"^users/", include((account_router.urls, "course-users"))),
     re_path(r"^api-token-auth/?$", views.ObtainAuthTokenView.as_view(), name="api-token-auth"),
     re_path(r"^token/?$", views.JWTObtainPairView.as_view(), name="jwt-create"),

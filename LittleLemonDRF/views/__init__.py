@@ -1,0 +1,38 @@
+"""Viewsets and small APIViews that wire serializers, selectors and services together."""
+
+from .accounts import (
+    AccountViewSet,
+    JWTBlacklistView,
+    JWTObtainPairView,
+    JWTRefreshView,
+    ObtainAuthTokenView,
+    TokenLoginView,
+)
+from .cart import CartViewSet
+from .demo import ManagerView, SecretView, ThrottleCheckAuthView, ThrottleCheckView
+from .groups import GroupMembersView, GroupMemberView
+from .menu import CategoryViewSet, MenuItemViewSet, RatingViewSet
+from .operations import BenchBaselineView, HealthView
+from .orders import OrderViewSet
+
+__all__ = [
+    "AccountViewSet",
+    "BenchBaselineView",
+    "CartViewSet",
+    "CategoryViewSet",
+    "GroupMemberView",
+    "GroupMembersView",
+    "HealthView",
+    "JWTBlacklistView",
+    "JWTObtainPairView",
+    "JWTRefreshView",
+    "ManagerView",
+    "MenuItemViewSet",
+    "ObtainAuthTokenView",
+    "OrderViewSet",
+    "RatingViewSet",
+    "SecretView",
+    "ThrottleCheckAuthView",
+    "ThrottleCheckView",
+    "TokenLoginView",
+]
