@@ -9,36 +9,21 @@ import os
 import runpy
 import secrets
 import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from LittleLemon.settings import env_bool, env_duration, env_int, env_list, env_rate
+from tests.processes import OUR_VARIABLES, PROJECT, project_python
 
-PROJECT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT / "LittleLemon" / "settings.py"
-
-# Variables the settings read; cleared so each test states exactly what it sets.
-_OURS = (
-    "DJANGO_",
-    "DATABASE_URL",
-    "REDIS_URL",
-    "TOKEN_TTL",
-    "THROTTLE_",
-    "NUM_PROXIES",
-    "CONN_MAX_AGE",
-    "LOG_FORMAT",
-    "EMAIL_BACKEND",
-)
 
 
 @pytest.fixture
 def clean_env(monkeypatch):
     for name in list(os.environ):
-        if name.startswith(_OURS):
+        if name.startswith(OUR_VARIABLES):
             monkeypatch.delenv(name)
     return monkeypatch
 
@@ -48,7 +33,7 @@ def load_settings(**env) -> dict:
     saved = dict(os.environ)
     try:
         for name in list(os.environ):
-            if name.startswith(_OURS):
+            if name.startswith(OUR_VARIABLES):
                 del os.environ[name]
         os.environ.update(env)
         return runpy.run_path(str(SETTINGS_FILE))
@@ -58,17 +43,7 @@ def load_settings(**env) -> dict:
 
 
 def manage(*args, **env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(_OURS)}
-    clean.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return project_python("manage.py", *args, **env)
 
 
 # --- env_bool -------------------------------------------------------------------------------

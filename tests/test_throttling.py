@@ -7,17 +7,14 @@ test_demo_endpoints.py.
 """
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from LittleLemonDRF.models import Cart, Order, Rating
 from tests.factories import add_to_cart, make_menu_item, make_menu_items, make_order, make_rating
+from tests.processes import project_python
 
-PROJECT = Path(__file__).resolve().parent.parent
 MENU = "/api/menu-items"
 RATINGS = "/api/ratings"
 ORDERS = "/api/orders"
@@ -339,8 +336,6 @@ def test_behind_one_trusted_proxy_the_last_forwarded_address_is_the_client(api_c
 
 
 def _settings_subprocess(**env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("THROTTLE_")}
-    clean.update(env, DJANGO_SETTINGS_MODULE="LittleLemon.settings_test")
     code = (
         "import json, django; django.setup(); "
         "from django.conf import settings; "
@@ -348,15 +343,7 @@ def _settings_subprocess(**env) -> subprocess.CompletedProcess:
         "print(json.dumps([settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES'], "
         "api_settings.DEFAULT_THROTTLE_RATES]))"
     )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=PROJECT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return project_python("-c", code, DJANGO_SETTINGS_MODULE="LittleLemon.settings_test", **env)
 
 
 def test_throttle_environment_variables_override_each_scope():
