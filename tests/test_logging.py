@@ -79,3 +79,37 @@ def test_a_server_error_is_logged_with_its_traceback_but_not_the_query(log_lines
     errors = [json.loads(line) for line in log_lines if '"ERROR"' in line]
     assert any("menu selector broke" in record.get("exc_info", "") for record in errors)
     assert PASSWORD not in "\n".join(log_lines)
+
+
+def _gunicorn_logger(**overrides):
+    """The logger gunicorn makes from LittleLemon/gunicorn.py, with settings given on top."""
+    from gunicorn.config import Config
+
+    import LittleLemon.gunicorn as conf
+
+    cfg = Config()
+    for name in cfg.settings:
+        if hasattr(conf, name):
+            cfg.set(name, getattr(conf, name))
+    for name, value in overrides.items():
+        cfg.set(name, value)
+    return cfg.logger_class(cfg)
+
+
+def test_gunicorn_builds_no_access_line_the_app_already_writes(monkeypatch):
+    from LittleLemon.gunicorn import Logger
+
+    logger = _gunicorn_logger()
+    assert isinstance(logger, Logger)
+
+    def atoms(*args):
+        raise AssertionError("access fields built for a log that is off")
+
+    monkeypatch.setattr(logger, "atoms", atoms)
+    logger.access(None, None, {}, None)  # returns before building anything
+    assert logger.access_log_enabled is False
+
+
+def test_gunicorn_access_log_still_works_when_asked_for(tmp_path):
+    logger = _gunicorn_logger(accesslog=str(tmp_path / "access.log"))
+    assert logger.access_log_enabled is True
