@@ -1,9 +1,10 @@
 """make bench: requests per second of the main endpoints, against a no-work baseline.
 
 Seeds a fresh database (`manage.py seed_bench`), counts the queries of each request in
-process, starts gunicorn (BENCH_WORKERS sync workers, 1 by default, debug off, pinned to
-CPU 0) and loads each endpoint with wrk (pinned to CPU 1) for BENCH_SECONDS. Prints a table
-and writes bench/results/<date>-<db>[-x<scale>].json with a PNG chart beside it.
+process, starts gunicorn (BENCH_WORKERS sync workers: 3 with Redis, 1 without; debug off,
+pinned to CPU 0) and loads each endpoint with wrk (pinned to CPU 1) for BENCH_SECONDS.
+Prints a table and writes bench/results/<date>-<db>[-x<scale>].json with a PNG chart.
+BENCH_ONLY=name,... runs the baseline and those endpoints only, and writes nothing.
 
 SQLite in a temporary directory by default; with DATABASE_URL (PostgreSQL, a database whose
 name contains "bench", dropped and created again) and REDIS_URL, PostgreSQL + Redis.
@@ -32,9 +33,14 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "1"))
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 PORT = int(os.environ.get("BENCH_PORT", "8799"))
-# One sync worker on the one core the server gets (BENCH_WORKERS to change): several did not
-# raise write throughput here, the core is busy, not waiting.
-WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+# With Redis, three sync workers on the one core the server gets: gunicorn's 2 x cores + 1
+# and the production default (WEB_CONCURRENCY). One worker leaves the core idle while it waits
+# on PostgreSQL and Redis, a quarter of the time in the write mix. Without Redis, one: the
+# local-memory cache (response cache, throttle counts) is private to a process.
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3" if os.environ.get("REDIS_URL") else "1"))
+# BENCH_ONLY=name,name runs the baseline and those endpoints, prints the table and writes no
+# result files: for trying a change, not for the record.
+ONLY = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
 # Eight connections keep the one worker busy while wrk waits on answers. Reads use one wrk
 # thread; the write mix one thread per connection, since each connection is its own customer.
 CONNECTIONS = 8
@@ -402,6 +408,11 @@ def run(wrk_bin: str, workdir: Path, started: float) -> None:
 
     fx = fixtures()
     plan = endpoints(fx["slug"])
+    if ONLY:
+        unknown = set(ONLY) - {e.name for e in plan}
+        if unknown:
+            sys.exit(f"BENCH_ONLY: no endpoint named {', '.join(sorted(unknown))}")
+        plan = [e for e in plan if e.name == "baseline" or e.name in ONLY]
     queries = {e.name: queries_per_request(e, fx) for e in plan}
     connections.close_all()
 
@@ -421,6 +432,8 @@ def run(wrk_bin: str, workdir: Path, started: float) -> None:
     for r in rows:
         r.ratio_to_baseline = round(r.requests_per_second / baseline, 3)
     print_table(rows)
+    if ONLY:
+        return
 
     suffix = "" if SCALE == 1 else f"-x{SCALE:g}"
     stem = f"{date.today().isoformat()}-{db}{suffix}"
