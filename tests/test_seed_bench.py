@@ -75,3 +75,14 @@ def test_seed_bench_is_deterministic():
     seed("--force")
     again = list(Order.objects.order_by("id").values_list("total", "date", "status"))
     assert again == first
+
+
+def test_seed_bench_fills_the_first_category_with_a_fifth_of_the_menu():
+    seed("--scale=0.1")  # 5 categories, 50 dishes
+
+    dishes = list(
+        Category.objects.order_by("id").annotate(n=Count("menu_items")).values_list("n", flat=True)
+    )
+    assert dishes[0] == 10  # the category bench/run.py filters on
+    assert sum(dishes) == 50
+    assert all(n > 0 for n in dishes)

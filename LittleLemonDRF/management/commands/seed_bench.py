@@ -123,11 +123,20 @@ class Seeder:
                 title=f"{self.rng.choice(DISHES)} {i + 1}",
                 price=Decimal(self.rng.randint(200, 6000)) / 100,
                 featured=self.rng.random() < 0.05,
-                category=categories[i % len(categories)],
+                category=self.category_of(i, categories),
             )
             for i in range(self.n.items)
         ]
         return MenuItem.objects.bulk_create(rows, batch_size=BATCH)
+
+    def category_of(self, i: int, categories: list[Category]) -> Category:
+        """The first category holds a fifth of the menu, as mains do; the rest share the rest.
+
+        Its filtered page (bench/run.py asks for 50 a page) is then full at every scale.
+        """
+        if i < self.n.items // 5 or len(categories) == 1:
+            return categories[0]
+        return categories[1 + i % (len(categories) - 1)]
 
     def users(self):
         """A few managers (1%) and delivery crew (2%); everyone else is a customer."""
