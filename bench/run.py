@@ -163,8 +163,8 @@ def server_env(database_url: str) -> dict[str, str]:
 def settle(database_url: str, db: str) -> None:
     """Write the bulk load out before measuring, so its disk writes do not land mid-run.
 
-    Ten times the data is hundreds of megabytes of dirty pages: PostgreSQL's checkpoint and the
-    kernel's write-back otherwise spread them over the first minutes, into the figures.
+    Ten times the data is hundreds of megabytes of WAL: the checkpoints it triggers would
+    otherwise write their pages out, paced over minutes, while the endpoints are measured.
     """
     if db == "postgres":
         import psycopg
