@@ -1,11 +1,21 @@
-"""Shared fixtures: an API client, a user and a client per role, and a clean cache per test."""
+"""Shared fixtures: an API client, a user and a client per role, a clean cache per test, and a
+small restaurant (`world`) for the tests that send every route something."""
+
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from LittleLemonDRF import roles
-from tests.factories import make_user
+from tests.factories import (
+    add_to_cart,
+    make_category,
+    make_menu_item,
+    make_order,
+    make_rating,
+    make_user,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -100,3 +110,47 @@ def token_client(db):
         return client
 
     return build
+
+
+@pytest.fixture
+def world(customer_user, other_customer_user, crew_user, manager_user, admin_user):
+    """A small restaurant for route-by-route tests: its objects, and in `refs` the ids and names
+    that `{name}` placeholders in their paths and bodies stand for."""
+    category = make_category("Mains")
+    empty_category = make_category("Nothing here yet")
+    item = make_menu_item("Greek Salad", "12.50", category=category)
+    unrated_item = make_menu_item("Bruschetta", "7.00", category=category)
+    rating = make_rating(customer_user, item, 4)
+    own_order = make_order(customer_user, [(item, 2)], delivery_crew=crew_user)
+    other_order = make_order(other_customer_user, [(item, 1)])
+    # Orders empty the cart they are made from, so the cart lines come after them.
+    lines = {
+        user.pk: add_to_cart(user, item, 1).pk
+        for user in (customer_user, crew_user, manager_user, admin_user)
+    }
+    other_line = add_to_cart(other_customer_user, item, 1)
+    manager_member = make_user("mel_member", groups=[roles.MANAGER])
+    crew_member = make_user("dan_driver", groups=[roles.DELIVERY_CREW])
+    outsider = make_user("olga_outsider")
+    refs = {
+        "category": category.pk,
+        "empty_category": empty_category.pk,
+        "item": item.pk,
+        "unrated_item": unrated_item.pk,
+        "rating": rating.pk,
+        "own_order": own_order.pk,
+        "order": own_order.pk,
+        "other_order": other_order.pk,
+        "line": lines[customer_user.pk],
+        "other_line": other_line.pk,
+        "crew": crew_user.pk,
+        "manager_member": manager_member.pk,
+        "manager_member_name": manager_member.username,
+        "crew_member": crew_member.pk,
+        "crew_member_name": crew_member.username,
+        "outsider_name": outsider.username,
+        "customer_name": customer_user.username,
+    }
+    return SimpleNamespace(
+        category=category, item=item, customer=customer_user, lines=lines, refs=refs
+    )

@@ -6,12 +6,10 @@ the input, not about permission.
 """
 
 import json
-from types import SimpleNamespace
 
 import pytest
 from rest_framework.test import APIClient
 
-from LittleLemonDRF import roles
 from tests.factories import (
     PASSWORD,
     add_to_cart,
@@ -74,44 +72,6 @@ def _routes(routes):
 
 
 # --- Fixtures and helpers -----------------------------------------------------------------
-
-
-@pytest.fixture
-def world(customer_user, other_customer_user, crew_user, manager_user, admin_user):
-    """The objects the routes act on, and the values their paths and bodies refer to."""
-    category = make_category("Mains")
-    empty_category = make_category("Nothing here yet")
-    item = make_menu_item("Greek Salad", "12.50", category=category)
-    unrated_item = make_menu_item("Bruschetta", "7.00", category=category)
-    rating = make_rating(customer_user, item, 4)
-    order = make_order(customer_user, [(item, 2)], delivery_crew=crew_user)
-    line = add_to_cart(customer_user, item, 1)
-    manager_member = make_user("mel_member", groups=[roles.MANAGER])
-    crew_member = make_user("dan_driver", groups=[roles.DELIVERY_CREW])
-    outsider = make_user("olga_outsider")
-    return SimpleNamespace(
-        category=category,
-        item=item,
-        rating=rating,
-        order=order,
-        line=line,
-        refs={
-            "category": category.pk,
-            "empty_category": empty_category.pk,
-            "item": item.pk,
-            "unrated_item": unrated_item.pk,
-            "rating": rating.pk,
-            "order": order.pk,
-            "line": line.pk,
-            "crew": crew_user.pk,
-            "manager_member": manager_member.pk,
-            "manager_member_name": manager_member.username,
-            "crew_member": crew_member.pk,
-            "crew_member_name": crew_member.username,
-            "outsider_name": outsider.username,
-            "customer_name": customer_user.username,
-        },
-    )
 
 
 @pytest.fixture

@@ -5,22 +5,13 @@ body value `{name}` is filled in from the objects built by the `world` fixture, 
 ever hard-coded. `{my_line}` is the caller's own cart line.
 """
 
-from types import SimpleNamespace
-
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.permissions import SAFE_METHODS
 
-from LittleLemonDRF import roles
 from LittleLemonDRF.models import Cart, Category, MenuItem, Order, OrderItem, Rating
 from tests.factories import (
     PASSWORD,
-    add_to_cart,
-    make_category,
-    make_menu_item,
-    make_order,
-    make_rating,
-    make_user,
 )
 
 User = get_user_model()
@@ -203,44 +194,6 @@ def _matrix():
 
 
 MATRIX = _matrix()
-
-
-@pytest.fixture
-def world(customer_user, other_customer_user, crew_user, manager_user, admin_user):
-    """Every object a row of the matrix acts on, and the values its path and body refer to."""
-    category = make_category("Mains")
-    empty_category = make_category("Nothing here yet")
-    item = make_menu_item("Greek Salad", "12.50", category=category)
-    unrated_item = make_menu_item("Bruschetta", "7.00", category=category)
-    rating = make_rating(customer_user, item, 4)
-    own_order = make_order(customer_user, [(item, 2)], delivery_crew=crew_user)
-    other_order = make_order(other_customer_user, [(item, 1)])
-    # Orders empty the cart they are made from, so the cart lines come after them.
-    lines = {
-        user.pk: add_to_cart(user, item, 1).pk
-        for user in (customer_user, crew_user, manager_user, admin_user)
-    }
-    other_line = add_to_cart(other_customer_user, item, 1)
-    manager_member = make_user("mel_member", groups=[roles.MANAGER])
-    crew_member = make_user("dan_driver", groups=[roles.DELIVERY_CREW])
-    outsider = make_user("olga_outsider")
-    refs = {
-        "category": category.pk,
-        "empty_category": empty_category.pk,
-        "item": item.pk,
-        "unrated_item": unrated_item.pk,
-        "rating": rating.pk,
-        "own_order": own_order.pk,
-        "other_order": other_order.pk,
-        "other_line": other_line.pk,
-        "crew": crew_user.pk,
-        "manager_member": manager_member.pk,
-        "manager_member_name": manager_member.username,
-        "crew_member": crew_member.pk,
-        "crew_member_name": crew_member.username,
-        "outsider_name": outsider.username,
-    }
-    return SimpleNamespace(refs=refs, lines=lines, customer=customer_user)
 
 
 def _refs_for(world, client) -> dict:
