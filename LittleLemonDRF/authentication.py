@@ -1,6 +1,6 @@
 """Token authentication whose tokens expire after settings.TOKEN_TTL."""
 
-import functools
+import threading
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -50,8 +50,19 @@ class _Lookup:
     converters: dict
 
 
-@functools.cache
+# Per thread, as Django keeps its connections: the compiler and its converters belong to the
+# thread's connection, and go with the thread.
+_lookups = threading.local()
+
+
 def _lookup(alias: str) -> _Lookup:
+    built = _lookups.__dict__.setdefault("by_alias", {})
+    if alias not in built:
+        built[alias] = _build_lookup(alias)
+    return built[alias]
+
+
+def _build_lookup(alias: str) -> _Lookup:
     quote = connections[alias].ops.quote_name
     user_model = get_user_model()
     token_fields, user_fields = Token._meta.concrete_fields, user_model._meta.concrete_fields
