@@ -3,11 +3,12 @@
 Each cached value lives in the configured cache (Redis in production, shared by every
 worker) under a key that carries the version of what it was computed from: "menu" for
 categories, dishes and ratings, "orders" for orders. Every write to those tables bumps the
-version at once and again when its transaction commits, so the next read, through any
-worker, computes afresh. A read that raced a write can only store its value under a version
-that nobody asks for again.
+version (services.py calls invalidate()) at once and again when its transaction commits, so
+the next read, through any worker, computes afresh. A read that raced a write can only store
+its value under a version that nobody asks for again.
 """
 
+import functools
 import hashlib
 import time
 
@@ -31,14 +32,16 @@ def _version(namespace: str) -> int:
     return version
 
 
-def invalidate(namespace: str) -> None:
-    """Forget every value of the namespace, now and again once the transaction commits.
+def invalidate(*namespaces: str) -> None:
+    """Forget every value of the namespaces, now and again once the transaction commits.
 
     Now, so that reads inside the writing transaction see the change; at commit, because a
     concurrent read may have stored the pre-commit state under the version bumped first.
+    Services call it after each write: they are the one place that knows what changed.
     """
-    _bump(namespace)
-    transaction.on_commit(lambda: _bump(namespace))
+    for namespace in namespaces:
+        _bump(namespace)
+        transaction.on_commit(functools.partial(_bump, namespace))
 
 
 def _bump(namespace: str) -> None:

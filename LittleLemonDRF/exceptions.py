@@ -1,4 +1,4 @@
-"""Domain errors and the project's exception handler."""
+"""The one place that turns errors into HTTP answers: domain errors, and Django's error pages."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
@@ -8,58 +8,46 @@ from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import errors
 
-class DomainError(APIException):
-    """A business rule refused the request; the message is safe to show the client."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "The request breaks a business rule."
-    default_code = "domain_error"
-
-
-class EmptyCart(DomainError):
-    default_detail = "Your cart is empty."
-    default_code = "empty_cart"
-
-
-class NotDeliveryCrew(DomainError):
-    default_detail = "That user is not a member of the Delivery crew group."
-    default_code = "not_delivery_crew"
-
-
-class AlreadyRated(ValidationError):
-    """A second rating of the same dish by the same user, reported on `menuitem_id`."""
-
-    message = "You have already rated this menu item; change that rating instead."
-
-    def __init__(self):
-        super().__init__({"menuitem_id": [self.message]}, code="unique")
-
-
-class CartLineTooLarge(ValidationError):
-    """An add that would take a cart line past its maximum, reported on `quantity`."""
-
-    message = "A cart line holds at most 100 of a dish."
-
-    def __init__(self):
-        super().__init__({"quantity": [self.message]}, code="max_value")
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The object is still referenced and cannot be deleted."
-    default_code = "conflict"
+# Each domain error's answer: its status and, for errors about one input field, that field.
+# A subclass answers as its nearest listed ancestor.
+DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str | None]] = {
+    errors.DomainError: (status.HTTP_400_BAD_REQUEST, None),
+    errors.NotAllowed: (status.HTTP_403_FORBIDDEN, None),
+    errors.NotFound: (status.HTTP_404_NOT_FOUND, None),
+    errors.SlugTaken: (status.HTTP_400_BAD_REQUEST, "slug"),
+    errors.NoSlugInTitle: (status.HTTP_400_BAD_REQUEST, "slug"),
+    errors.AlreadyRated: (status.HTTP_400_BAD_REQUEST, "menuitem_id"),
+    errors.RatingMoved: (status.HTTP_400_BAD_REQUEST, "menuitem_id"),
+    errors.CartLineTooLarge: (status.HTTP_400_BAD_REQUEST, "quantity"),
+}
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus ProtectedError as 409 and Django's ValidationError as 400."""
-    if isinstance(exc, ProtectedError):
-        exc = Conflict(_protected_detail(exc))
+    """DRF's handler, after turning domain errors, ProtectedError and Django's
+    ValidationError into the API exceptions they answer as."""
+    if isinstance(exc, errors.DomainError):
+        exc = _domain_answer(exc)
+    elif isinstance(exc, ProtectedError):
+        exc = _with_status(APIException(_protected_detail(exc)), status.HTTP_409_CONFLICT)
     elif isinstance(exc, DjangoValidationError):
         exc = ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         )
     return drf_exception_handler(exc, context)
+
+
+def _domain_answer(exc: errors.DomainError) -> APIException:
+    code, field = next(DOMAIN_ERRORS[k] for k in type(exc).__mro__ if k in DOMAIN_ERRORS)
+    if field is not None:
+        return ValidationError({field: [exc.message]})
+    return _with_status(APIException(exc.message), code)
+
+
+def _with_status(exc: APIException, code: int) -> APIException:
+    exc.status_code = code
+    return exc
 
 
 def _protected_detail(exc: ProtectedError) -> str:

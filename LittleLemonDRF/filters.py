@@ -5,7 +5,7 @@ from decimal import Decimal
 import django_filters as filters
 from django.db.models import F, Q
 
-from . import roles
+from . import order_policy
 from .models import MenuItem, Order, Rating
 
 # Ids are bounded so that an absurd number is a 400, not a database overflow.
@@ -127,6 +127,6 @@ class OrderFilter(filters.FilterSet):
         fields = ["status", "delivery_crew", "user", "date_after", "date_before"]
 
     def filter_user(self, queryset, name, value):
-        if roles.is_manager(self.request.user):
+        if order_policy.can_filter_by_customer(self.request.user):
             return queryset.filter(user_id=value)
         return queryset

@@ -5,10 +5,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 PRICE_MIN = Decimal("0.01")
 PRICE_MAX = Decimal("9999.99")
 QUANTITY_MAX = 100
+IDEMPOTENCY_KEY_MAX = 255
 RATING_MIN, RATING_MAX = 0, 5
 
 
@@ -113,7 +116,9 @@ class Order(models.Model):
     total = models.DecimalField(max_digits=12, decimal_places=2)
     date = models.DateField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    idempotency_key = models.CharField(max_length=255, blank=True, default="", editable=False)
+    idempotency_key = models.CharField(
+        max_length=IDEMPOTENCY_KEY_MAX, blank=True, default="", editable=False
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -149,3 +154,15 @@ class OrderItem(models.Model):
 
     def __str__(self):
         return f"{self.quantity} x {self.title}"
+
+
+class ApiToken(Token):
+    """DRF's token, with the rule that it expires TOKEN_TTL after it was issued."""
+
+    class Meta:
+        proxy = True
+
+    @property
+    def expired(self) -> bool:
+        ttl = settings.TOKEN_TTL
+        return ttl is not None and self.created < timezone.now() - ttl

@@ -1,8 +1,8 @@
-"""DRF permission classes, built from roles.py and nothing else."""
+"""DRF permission classes, built from roles.py and order_policy.py and nothing else."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from . import roles
+from . import order_policy, roles
 
 
 class IsManager(BasePermission):
@@ -31,17 +31,15 @@ class IsAuthorOrAdminOrReadOnly(BasePermission):
         return obj.user_id == request.user.pk or roles.is_admin(request.user)
 
 
-class IsManagerOrAssignedCrew(BasePermission):
-    """Managers change any order; a crew member only an order assigned to them."""
+class CanChangeOrder(BasePermission):
+    """Whoever order_policy lets change the order (checked after a scoped lookup)."""
 
     def has_object_permission(self, request, view, obj):
-        if roles.is_manager(request.user):
-            return True
-        return roles.is_delivery_crew(request.user) and obj.delivery_crew_id == request.user.pk
+        return order_policy.can_change(request.user, obj)
 
 
-class IsManagerOnObject(BasePermission):
-    """Managers and admins, checked on the object after a scoped lookup: 404 comes before 403."""
+class CanDeleteOrder(BasePermission):
+    """Whoever order_policy lets delete the order: 404 for unseen orders comes before 403."""
 
     def has_object_permission(self, request, view, obj):
-        return roles.is_manager(request.user)
+        return order_policy.can_delete(request.user, obj)

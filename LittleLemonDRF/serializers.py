@@ -1,13 +1,16 @@
 """JSON in and out, and field validation."""
 
+from operator import attrgetter, itemgetter
+
 from django.contrib.auth import get_user_model
-from django.utils.text import slugify
+from django.db.models import Manager
+from django.utils.functional import cached_property
 from djoser import serializers as djoser_serializers
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.validators import UniqueValidator
+from rest_framework.settings import api_settings
 
-from .exceptions import AlreadyRated
+from .errors import RatingMoved
 from .models import (
     PRICE_MAX,
     PRICE_MIN,
@@ -25,6 +28,114 @@ from .models import (
 User = get_user_model()
 
 
+class FastReadMixin:
+    """Output built from the declared fields, from model instances or from values() rows.
+
+    The declared fields stay the one definition of the shape (and of the schema). Each field
+    gets one precompiled reader, which skips DRF's generic per-value steps (attribute lookup
+    by source, None checks) and leaves a value as it is where the model's value already is
+    its JSON value; other values still convert through the field's own to_representation.
+
+    from_row() gives the same shape from a row of `QuerySet.values(*serializer.value_paths())`,
+    so a page of many objects can be read without building model instances; a list field
+    reads the rows the caller put under its source name.
+    """
+
+    def to_representation(self, instance):
+        return {name: read(instance) for name, read in self._readers}
+
+    def from_row(self, row: dict) -> dict:
+        return {name: read(row) for name, read in self._row_readers("")}
+
+    def value_paths(self, prefix: str = "") -> list[str]:
+        """The values() lookups from_row() reads, list fields aside."""
+        paths = []
+        for field in self._readable_fields:
+            if isinstance(field, serializers.ListSerializer):
+                continue
+            lookup = prefix + field.source.replace(".", "__")
+            if isinstance(field, FastReadMixin):
+                paths += field.value_paths(lookup + "__")
+            else:
+                paths.append(lookup)
+        return paths
+
+    @cached_property
+    def _readers(self) -> list:
+        return [(field.field_name, _reader(field)) for field in self._readable_fields]
+
+    def _row_readers(self, prefix: str) -> list:
+        built = self.__dict__.setdefault("_row_readers_by_prefix", {})
+        if prefix not in built:
+            built[prefix] = [(f.field_name, _row_reader(f, prefix)) for f in self._readable_fields]
+        return built[prefix]
+
+    def _from_row_at(self, row: dict, prefix: str) -> dict:
+        return {name: read(row) for name, read in self._row_readers(prefix)}
+
+
+# Fields whose model value is its own JSON value.
+_AS_IS = (
+    serializers.IntegerField,
+    serializers.BooleanField,
+    serializers.CharField,
+    serializers.ReadOnlyField,
+)
+
+
+def _converter(field):
+    """None when the value is its JSON value, else its conversion."""
+    if type(field) in _AS_IS:
+        return None
+    if isinstance(field, serializers.DecimalField) and _plain_decimal(field):
+        # What DRF's DecimalField gives for a value the model stored with these places.
+        return f"{{:.{field.decimal_places}f}}".format
+    return field.to_representation
+
+
+def _plain_decimal(field) -> bool:
+    as_string = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    return as_string and not (field.localize or field.normalize_output or field.rounding)
+
+
+def _reader(field):
+    if field.source == "*":
+        return field.to_representation  # computed from the whole object
+    get = attrgetter(field.source)
+    if isinstance(field, serializers.ListSerializer):
+        child = field.child.to_representation
+
+        def read_many(obj):
+            rows = get(obj)
+            return [child(row) for row in (rows.all() if isinstance(rows, Manager) else rows)]
+
+        return read_many
+    return _converted(get, _converter(field))
+
+
+def _row_reader(field, prefix: str):
+    lookup = prefix + field.source.replace(".", "__")
+    if isinstance(field, serializers.ListSerializer):
+        child = field.child.from_row
+        return lambda row: [child(line) for line in row[field.source]]
+    if isinstance(field, FastReadMixin):
+        # A related object: absent when its primary key is (a NULL foreign key).
+        pk = f"{lookup}__{field.Meta.model._meta.pk.name}"
+        return lambda row: None if row[pk] is None else field._from_row_at(row, lookup + "__")
+    return _converted(itemgetter(lookup), _converter(field))
+
+
+def _converted(get, convert):
+    if convert is None:
+        return get
+
+    def read(obj):
+        value = get(obj)
+        return None if value is None else convert(value)
+
+    return read
+
+
 @extend_schema_field(
     {
         "anyOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}],
@@ -35,7 +146,7 @@ class OptionalEmailField(serializers.EmailField):
     """Django's users may have no email: the schema must allow "" as well as an address."""
 
 
-class UserRefSerializer(serializers.ModelSerializer):
+class UserRefSerializer(FastReadMixin, serializers.ModelSerializer):
     """How a user appears inside other objects."""
 
     class Meta:
@@ -69,28 +180,12 @@ class CategorySerializer(serializers.ModelSerializer):
     slug = serializers.SlugField(
         max_length=255,
         required=False,
-        help_text="Optional on write: derived from the title when left out.",
-        validators=[UniqueValidator(queryset=Category.objects.all())],
+        help_text="Optional on write: derived from the title when left out. Unique.",
     )
 
     class Meta:
         model = Category
         fields = ["id", "slug", "title"]
-
-    def validate(self, attrs):
-        if self.instance is None and "slug" not in attrs:
-            # The slug is derived on create only: renaming a category keeps its URLs stable.
-            slug = slugify(attrs["title"])[:255]
-            if not slug:
-                raise serializers.ValidationError(
-                    {"slug": ["The title has no letters or digits to make a slug from; give one."]}
-                )
-            if Category.objects.filter(slug=slug).exists():
-                raise serializers.ValidationError(
-                    {"slug": [f"A category with the slug '{slug}' already exists."]}
-                )
-            attrs["slug"] = slug
-        return attrs
 
 
 class RatingSummarySerializer(serializers.Serializer):
@@ -136,26 +231,19 @@ class RatingSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "menuitem_id", "rating"]
 
     def validate_menuitem_id(self, menuitem):
-        if self.instance is not None:
-            if menuitem.pk != self.instance.menuitem_id:
-                raise serializers.ValidationError(
-                    "A rating cannot be moved to another menu item; delete it and rate again."
-                )
-            return menuitem
-        user = self.context["request"].user
-        if Rating.objects.filter(user=user, menuitem=menuitem).exists():
-            raise serializers.ValidationError(AlreadyRated.message)
+        if self.instance is not None and menuitem.pk != self.instance.menuitem_id:
+            raise RatingMoved()
         return menuitem
 
 
-class MenuItemRefSerializer(serializers.ModelSerializer):
+class MenuItemRefSerializer(FastReadMixin, serializers.ModelSerializer):
     class Meta:
         model = MenuItem
         fields = ["id", "title"]
         read_only_fields = fields
 
 
-class CartLineSerializer(serializers.ModelSerializer):
+class CartLineSerializer(FastReadMixin, serializers.ModelSerializer):
     """A cart line, priced from the menu as it is now."""
 
     menuitem = MenuItemRefSerializer(read_only=True)
@@ -167,18 +255,6 @@ class CartLineSerializer(serializers.ModelSerializer):
         fields = ["id", "menuitem", "quantity", "unit_price", "price"]
         read_only_fields = fields
 
-    def to_representation(self, line):
-        # The fields above give the shape and the schema; building it directly skips DRF's
-        # per-request field construction. Expects menuitem joined (selectors.cart_lines_for).
-        menuitem = line.menuitem
-        return {
-            "id": line.pk,
-            "menuitem": {"id": menuitem.pk, "title": menuitem.title},
-            "quantity": line.quantity,
-            "unit_price": _money(menuitem.price),
-            "price": _money(menuitem.price * line.quantity),
-        }
-
 
 class CartAddSerializer(serializers.Serializer):
     menuitem_id = serializers.PrimaryKeyRelatedField(queryset=MenuItem.objects.all())
@@ -189,7 +265,7 @@ class CartQuantitySerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=QUANTITY_MAX)
 
 
-class OrderItemSerializer(serializers.ModelSerializer):
+class OrderItemSerializer(FastReadMixin, serializers.ModelSerializer):
     menuitem_id = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="null once the dish left the menu."
     )
@@ -200,75 +276,25 @@ class OrderItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
+    """An order, the one shape every answer about an order uses.
+
+    Expects user and delivery_crew joined and `lines` read (selectors.order_list_for, or the
+    order services.order_place returns).
+    """
+
     user = UserRefSerializer(read_only=True)
     delivery_crew = UserRefSerializer(read_only=True, allow_null=True)
-    items = OrderItemSerializer(many=True, read_only=True)
+    items = OrderItemSerializer(many=True, read_only=True, source="lines")
 
     class Meta:
         model = Order
         fields = ["id", "user", "delivery_crew", "status", "total", "date", "items"]
         read_only_fields = fields
 
-    def to_representation(self, order):
-        # The fields above describe the shape (and the schema); order_json() builds it
-        # directly, several times cheaper than DRF's field-by-field path. Expects user and
-        # delivery_crew joined and items prefetched (selectors.order_list_for).
-        return order_json(
-            {
-                "id": order.pk,
-                "user_id": order.user_id,
-                "user__username": order.user.username,
-                "delivery_crew_id": order.delivery_crew_id,
-                "delivery_crew__username": getattr(order.delivery_crew, "username", None),
-                "status": order.status,
-                "total": order.total,
-                "date": order.date,
-            },
-            [
-                {
-                    "menuitem_id": item.menuitem_id,
-                    "title": item.title,
-                    "quantity": item.quantity,
-                    "unit_price": item.unit_price,
-                    "price": item.price,
-                }
-                for item in order.items.all()
-            ],
-        )
-
-
-def order_json(row: dict, lines: list[dict]) -> dict:
-    """An order as API.md shows it, from the rows of selectors.order_rows()."""
-    crew_id = row["delivery_crew_id"]
-    return {
-        "id": row["id"],
-        "user": {"id": row["user_id"], "username": row["user__username"]},
-        "delivery_crew": (
-            None if crew_id is None else {"id": crew_id, "username": row["delivery_crew__username"]}
-        ),
-        "status": row["status"],
-        "total": _money(row["total"]),
-        "date": row["date"].isoformat(),
-        "items": [
-            {
-                "menuitem_id": line["menuitem_id"],
-                "title": line["title"],
-                "quantity": line["quantity"],
-                "unit_price": _money(line["unit_price"]),
-                "price": _money(line["price"]),
-            }
-            for line in lines
-        ],
-    }
-
-
-def _money(value) -> str:
-    return format(value, ".2f")
-
 
 class OrderUpdateSerializer(serializers.Serializer):
-    """What a manager may change on an order."""
+    """A change to an order; `fields` keeps only those the caller may change (order_policy)."""
 
     delivery_crew = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(),
@@ -277,11 +303,10 @@ class OrderUpdateSerializer(serializers.Serializer):
     )
     status = serializers.BooleanField(help_text="true once delivered.")
 
-
-class OrderStatusSerializer(serializers.Serializer):
-    """What the assigned delivery crew member may change on an order."""
-
-    status = serializers.BooleanField(help_text="true once delivered.")
+    def __init__(self, *args, fields=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in set(self.fields) - set(fields or self.fields):
+            del self.fields[name]
 
 
 # --- Accounts (configured in settings.DJOSER) ----------------------------------------------

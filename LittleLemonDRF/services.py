@@ -1,40 +1,58 @@
-"""Writes with business rules. Services take the acting user and plain values, never a request."""
+"""Writes with business rules. Services take the acting user and plain values, never a request.
+
+Every write of the app goes through here, the admin's included, so each rule and its message
+exist once, and so do the side effects of a write: the shared caches are invalidated here and
+nowhere else (caching.py explains the versions).
+"""
 
 import functools
 from datetime import timedelta
+from pathlib import Path
 
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from django.utils.text import slugify
 
-from . import roles
-from .authentication import token_expired
-from .exceptions import AlreadyRated, CartLineTooLarge, DomainError, EmptyCart, NotDeliveryCrew
-from .models import QUANTITY_MAX, Cart, MenuItem, Order, OrderItem, Rating
+from . import caching, order_policy, roles
+from .errors import (
+    AlreadyRated,
+    BadIdempotencyKey,
+    CartLineTooLarge,
+    EmptyCart,
+    NoSlugInTitle,
+    NotDeliveryCrew,
+    SlugTaken,
+)
+from .models import (
+    IDEMPOTENCY_KEY_MAX,
+    QUANTITY_MAX,
+    ApiToken,
+    Cart,
+    Category,
+    MenuItem,
+    Order,
+    OrderItem,
+    Rating,
+)
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
-IDEMPOTENCY_KEY_MAX = 255
-
-
-class BadIdempotencyKey(DomainError):
-    default_detail = f"The Idempotency-Key header must be 1 to {IDEMPOTENCY_KEY_MAX} characters."
-    default_code = "bad_idempotency_key"
 
 
 # --- Tokens -------------------------------------------------------------------------------
 
 
-def token_for_login(*, user) -> Token:
+def token_for_login(*, user) -> ApiToken:
     """The user's token, replaced by a fresh key when the old one has expired."""
-    token, created = Token.objects.get_or_create(user=user)
-    if not created and token_expired(token):
+    token, created = ApiToken.objects.get_or_create(user=user)
+    if not created and token.expired:
         token.delete()
-        token = Token.objects.create(user=user)
+        token = ApiToken.objects.create(user=user)
     return token
 
 
-# --- Groups -------------------------------------------------------------------------------
+# --- Users and groups -----------------------------------------------------------------------
 
 
 def group_add_user(*, group_name: str, user) -> bool:
@@ -57,17 +75,91 @@ def group_remove_user(*, group_name: str, user) -> bool:
     return True
 
 
-# --- Ratings ------------------------------------------------------------------------------
+def user_deleted(**kwargs) -> None:
+    """A user's deletion (Django's own admin, a shell) takes their ratings and orders with it.
+
+    Users belong to django.contrib.auth, whose writes pass no service of ours: the app
+    connects this to the user model's post_delete, the one signal it listens to.
+    """
+    caching.invalidate(caching.MENU, caching.ORDERS)
+
+
+# --- Menu ---------------------------------------------------------------------------------
+
+
+def menu_load(*, fixture: Path) -> bool:
+    """Load a menu fixture into a database that has no menu yet; False when it has one."""
+    if Category.objects.exists():
+        return False
+    call_command("loaddata", str(fixture), verbosity=0)
+    caching.invalidate(caching.MENU)
+    return True
+
+
+def category_save(*, category: Category) -> Category:
+    """Create or update a category; a new one without a slug gets one from its title.
+
+    The slug is derived on create only: renaming a category keeps its URLs stable.
+    """
+    if category._state.adding and not category.slug:
+        category.slug = slugify(category.title)[:255]
+        if not category.slug:
+            raise NoSlugInTitle()
+    if Category.objects.filter(slug=category.slug).exclude(pk=category.pk).exists():
+        raise SlugTaken(category.slug)
+    try:
+        # A savepoint: the unique index settles a concurrent twin that passed the check.
+        with transaction.atomic():
+            category.save()
+    except IntegrityError:
+        raise SlugTaken(category.slug) from None
+    caching.invalidate(caching.MENU)
+    return category
+
+
+def category_delete(*, category: Category) -> None:
+    """Delete a category; one that still lists dishes raises ProtectedError (PROTECT)."""
+    category.delete()
+    caching.invalidate(caching.MENU)
+
+
+def menu_item_save(*, item: MenuItem) -> MenuItem:
+    item.save()
+    caching.invalidate(caching.MENU)
+    return item
+
+
+def menu_item_delete(*, item: MenuItem) -> None:
+    """Delete a dish; orders keep their lines, which no longer point at it."""
+    item.delete()
+    caching.invalidate(caching.MENU)
 
 
 def rating_create(*, user, menuitem: MenuItem, rating: int) -> Rating:
+    """Rate a dish; each user rates a dish once."""
+    if Rating.objects.filter(user=user, menuitem=menuitem).exists():
+        raise AlreadyRated()
     try:
         # A savepoint, so the constraint that catches a concurrent duplicate leaves the
         # surrounding transaction usable.
         with transaction.atomic():
-            return Rating.objects.create(user=user, menuitem=menuitem, rating=rating)
+            created = Rating.objects.create(user=user, menuitem=menuitem, rating=rating)
     except IntegrityError:
         raise AlreadyRated() from None
+    caching.invalidate(caching.MENU)
+    return created
+
+
+def rating_set(*, rating: Rating, value: int) -> Rating:
+    rating.rating = value
+    rating.save(update_fields=["rating"])
+    caching.invalidate(caching.MENU)
+    return rating
+
+
+def rating_delete(*, rating: Rating) -> None:
+    rating.delete()
+    caching.invalidate(caching.MENU)
 
 
 # --- Cart ---------------------------------------------------------------------------------
@@ -111,6 +203,10 @@ def cart_set_quantity(*, line: Cart, quantity: int) -> Cart:
     return line
 
 
+def cart_remove_line(*, line: Cart) -> None:
+    line.delete()
+
+
 def cart_clear(*, user) -> int:
     deleted, _ = Cart.objects.filter(user=user).delete()
     return deleted
@@ -124,6 +220,7 @@ def order_place(*, user, idempotency_key: str | None = None) -> tuple[Order, boo
 
     The cart rows are locked, so a second placement of the same cart waits and then finds it
     empty. With an idempotency key, a retry within 24 hours returns the first order instead.
+    A new order comes back with `lines`, the lines just written, as selectors give them.
     """
     if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
         raise BadIdempotencyKey()
@@ -179,20 +276,9 @@ def _order_place(*, user, idempotency_key: str | None) -> tuple[Order, bool]:
         item.order = order
     OrderItem.objects.bulk_create(items)
     Cart.objects.filter(pk__in=[line.pk for line in lines]).delete()
-    _prefetched(order, "items", items)
+    order.lines = items
+    caching.invalidate(caching.ORDERS)
     return order, True
-
-
-def _prefetched(instance, relation: str, rows: list) -> None:
-    """Let instance.<relation>.all() return `rows` without a query, as prefetch_related does.
-
-    The caller answers with the lines it has just written; reading them back would cost a
-    query for nothing. Other uses of the manager (get(), filter()) still query as usual.
-    """
-    queryset = getattr(instance, relation).all()
-    queryset._result_cache = rows
-    queryset._prefetch_done = True
-    instance._prefetched_objects_cache = {relation: queryset}
 
 
 _UNSET = object()
@@ -202,7 +288,7 @@ def order_update(*, order: Order, delivery_crew=_UNSET, status=_UNSET) -> Order:
     """Assign (or unassign, with None) a crew member and/or set the delivered flag."""
     fields = []
     if delivery_crew is not _UNSET:
-        if delivery_crew is not None and not roles.is_delivery_crew(delivery_crew):
+        if delivery_crew is not None and not order_policy.can_deliver(delivery_crew):
             raise NotDeliveryCrew()
         order.delivery_crew = delivery_crew
         fields.append("delivery_crew")
@@ -211,4 +297,10 @@ def order_update(*, order: Order, delivery_crew=_UNSET, status=_UNSET) -> Order:
         fields.append("status")
     if fields:
         order.save(update_fields=fields)
+        caching.invalidate(caching.ORDERS)
     return order
+
+
+def order_delete(*, order: Order) -> None:
+    order.delete()
+    caching.invalidate(caching.ORDERS)

@@ -12,7 +12,8 @@ import threading
 import uuid
 
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
+from django_redis import get_redis_connection
+from django_redis.cache import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
@@ -35,7 +36,7 @@ _local_lock = threading.Lock()
 def _redis_hit(backend: RedisCache, key: str, now: float, window: int, limit: int):
     global _script
     key = backend.make_and_validate_key(key)
-    client = backend._cache.get_client(key, write=True)
+    client = get_redis_connection("default")
     if _script is None:
         _script = client.register_script(_SLIDING_WINDOW)
     result = _script(keys=[key], args=[repr(now), window, limit, uuid.uuid4().hex], client=client)

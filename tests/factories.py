@@ -6,8 +6,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from LittleLemonDRF import services
-from LittleLemonDRF.models import Cart, Category, MenuItem, Order, Rating
+from LittleLemonDRF import caching, services
+from LittleLemonDRF.models import Cart, Category, MenuItem, Order
 
 User = get_user_model()
 _seq = itertools.count(1)
@@ -30,28 +30,32 @@ def make_user(username=None, *, groups=(), password=PASSWORD, **fields):
 def make_category(title=None, slug=None):
     n = next(_seq)
     title = title or f"Category {n}"
-    return Category.objects.create(title=title, slug=slug or f"category-{n}")
+    return services.category_save(category=Category(title=title, slug=slug or f"category-{n}"))
 
 
 def make_menu_item(title=None, price="9.99", *, category=None, featured=False):
-    return MenuItem.objects.create(
+    item = MenuItem(
         title=title or f"Dish {next(_seq)}",
         price=Decimal(price),
         category=category or make_category(),
         featured=featured,
     )
+    return services.menu_item_save(item=item)
 
 
 def make_menu_items(count, *, category=None, price="5.00"):
+    """Many dishes in one statement, for tests that need hundreds."""
     category = category or make_category()
-    return MenuItem.objects.bulk_create(
+    items = MenuItem.objects.bulk_create(
         MenuItem(title=f"Dish {next(_seq)}", price=Decimal(price), category=category)
         for _ in range(count)
     )
+    caching.invalidate(caching.MENU)  # bulk_create passes no service: say what changed
+    return items
 
 
 def make_rating(user, menuitem, rating=4):
-    return Rating.objects.create(user=user, menuitem=menuitem, rating=rating)
+    return services.rating_create(user=user, menuitem=menuitem, rating=rating)
 
 
 def add_to_cart(user, menuitem, quantity=1):
@@ -64,9 +68,7 @@ def make_order(user, lines=None, *, delivery_crew=None, status=False) -> Order:
         add_to_cart(user, menuitem, quantity)
     order, _ = services.order_place(user=user)
     if delivery_crew is not None or status:
-        order.delivery_crew = delivery_crew
-        order.status = status
-        order.save(update_fields=["delivery_crew", "status"])
+        services.order_update(order=order, delivery_crew=delivery_crew, status=status)
     return order
 
 

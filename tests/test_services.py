@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from LittleLemonDRF import roles, services
-from LittleLemonDRF.exceptions import CartLineTooLarge, EmptyCart, NotDeliveryCrew
+from LittleLemonDRF.errors import CartLineTooLarge, EmptyCart, NotDeliveryCrew
 from LittleLemonDRF.models import Cart, Order
 from tests.factories import add_to_cart, make_menu_item, make_order
 

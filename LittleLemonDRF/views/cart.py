@@ -68,5 +68,5 @@ class CartViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
-        self.get_object().delete()
+        services.cart_remove_line(line=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,18 +1,16 @@
 """Categories, menu items and ratings: anyone reads, managers run the menu."""
 
-from django.db import IntegrityError, transaction
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import viewsets
-from rest_framework.exceptions import ValidationError
 
 from .. import selectors, services
 from ..caching import CachedReadMixin
 from ..filters import MenuItemFilter, RatingFilter
-from ..models import Category
+from ..models import Category, MenuItem
 from ..permissions import (
     IsAuthorOrAdminOrReadOnly,
     IsManagerOrReadOnly,
@@ -47,19 +45,15 @@ class CategoryViewSet(CachedReadMixin, viewsets.ModelViewSet):
     lookup_value_regex = ID_PATTERN
 
     def perform_create(self, serializer):
-        self._save(serializer)
+        serializer.instance = services.category_save(category=Category(**serializer.validated_data))
 
     def perform_update(self, serializer):
-        self._save(serializer)
+        serializer.instance = services.category_save(
+            category=_changed(serializer.instance, serializer.validated_data)
+        )
 
-    @staticmethod
-    def _save(serializer):
-        # The validator checks the slug first; the unique index settles a concurrent twin.
-        try:
-            with transaction.atomic():
-                serializer.save()
-        except IntegrityError:
-            raise ValidationError({"slug": ["A category with this slug already exists."]}) from None
+    def perform_destroy(self, instance):
+        services.category_delete(category=instance)
 
 
 class MenuItemViewSet(CachedReadMixin, viewsets.ModelViewSet):
@@ -73,10 +67,16 @@ class MenuItemViewSet(CachedReadMixin, viewsets.ModelViewSet):
     def get_queryset(self):
         return selectors.menu_item_list()
 
+    def perform_create(self, serializer):
+        serializer.instance = services.menu_item_save(item=MenuItem(**serializer.validated_data))
+
     def perform_update(self, serializer):
-        serializer.save()
+        services.menu_item_save(item=_changed(serializer.instance, serializer.validated_data))
         # Reload with the rating annotations, so the response shows the real summary.
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_destroy(self, instance):
+        services.menu_item_delete(item=instance)
 
 
 class RatingViewSet(viewsets.ModelViewSet):
@@ -102,3 +102,17 @@ class RatingViewSet(viewsets.ModelViewSet):
         serializer.instance = services.rating_create(
             user=self.request.user, menuitem=data["menuitem"], rating=data["rating"]
         )
+
+    def perform_update(self, serializer):
+        value = serializer.validated_data.get("rating", serializer.instance.rating)
+        serializer.instance = services.rating_set(rating=serializer.instance, value=value)
+
+    def perform_destroy(self, instance):
+        services.rating_delete(rating=instance)
+
+
+def _changed(instance, validated_data: dict):
+    """The instance with the validated changes applied, ready for its service to save."""
+    for name, value in validated_data.items():
+        setattr(instance, name, value)
+    return instance

@@ -9,23 +9,14 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import status, viewsets
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from .. import roles, selectors, services
+from .. import order_policy, selectors, services
 from ..filters import OrderFilter
 from ..pagination import OrderPagination
-from ..permissions import (
-    IsManagerOnObject,
-    IsManagerOrAssignedCrew,
-)
-from ..serializers import (
-    OrderSerializer,
-    OrderStatusSerializer,
-    OrderUpdateSerializer,
-    order_json,
-)
+from ..permissions import CanChangeOrder, CanDeleteOrder
+from ..serializers import OrderSerializer, OrderUpdateSerializer
 from ..throttles import (
     OrderCreateThrottle,
 )
@@ -78,9 +69,9 @@ class OrderViewSet(viewsets.ModelViewSet):
 
     def get_permissions(self):
         if self.action in ("update", "partial_update"):
-            return [IsAuthenticated(), IsManagerOrAssignedCrew()]
+            return [IsAuthenticated(), CanChangeOrder()]
         if self.action == "destroy":
-            return [IsAuthenticated(), IsManagerOnObject()]
+            return [IsAuthenticated(), CanDeleteOrder()]
         return [IsAuthenticated()]
 
     def get_throttles(self):
@@ -90,12 +81,16 @@ class OrderViewSet(viewsets.ModelViewSet):
         return throttles
 
     def list(self, request, *args, **kwargs):
-        # Page through ids, then read rows: the count and the page stay cheap queries, and no
-        # model instance is built for a page of orders and their lines.
-        orders = self.filter_queryset(self.get_queryset()).prefetch_related(None)
-        page = self.paginate_queryset(orders.values_list("pk", flat=True))
-        data = [order_json(row, lines) for row, lines in selectors.order_rows(list(page))]
-        return self.get_paginated_response(data)
+        # Page through ids, then read that page as rows (selectors.order_rows).
+        ids = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        page = self.paginate_queryset(ids.values_list("pk", flat=True))
+        order = self.get_serializer()
+        rows = selectors.order_rows(
+            list(page),
+            paths=order.value_paths(),
+            line_paths=order.fields["items"].child.value_paths(),
+        )
+        return self.get_paginated_response([order.from_row(row) for row in rows])
 
     def create(self, request, *args, **kwargs):
         order, created = services.order_place(
@@ -110,24 +105,16 @@ class OrderViewSet(viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         order = self.get_object()
+        rights = order_policy.change_rights(request.user, order)
+        sent = request.data.keys() if isinstance(request.data, Mapping) else ()
         partial = kwargs.get("partial", False)
-        if roles.is_manager(request.user):
-            serializer = OrderUpdateSerializer(data=request.data, partial=partial)
-        else:
-            _check_crew_fields(request, partial)
-            serializer = OrderStatusSerializer(data=request.data)
+        rights.check(sent, replacing=not partial)
+        serializer = OrderUpdateSerializer(
+            data=request.data, partial=partial and rights.partial, fields=rights.fields
+        )
         serializer.is_valid(raise_exception=True)
         services.order_update(order=order, **serializer.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
 
-
-def _check_crew_fields(request, partial: bool) -> None:
-    if not partial:
-        raise PermissionDenied("Delivery crew may only change an order's status, with PATCH.")
-    if not isinstance(request.data, Mapping):
-        return  # not an object: the serializer answers 400
-    other = sorted(set(request.data) - {"status"})
-    if other:
-        raise PermissionDenied(
-            f"Delivery crew may only change an order's status, not {', '.join(other)}."
-        )
+    def perform_destroy(self, instance):
+        services.order_delete(order=instance)

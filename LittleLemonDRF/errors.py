@@ -1,0 +1,70 @@
+"""Domain errors: the business rules' own words, with no HTTP, DRF or API field name in them.
+
+Services, selectors and policies raise these; exceptions.py is the one place that turns them
+into status codes and JSON, so a management command, the admin or a worker can call a service
+without dragging HTTP along.
+"""
+
+from .models import IDEMPOTENCY_KEY_MAX, QUANTITY_MAX
+
+
+class DomainError(Exception):
+    """A business rule refused the request; `message` is safe to show the client."""
+
+    message = "The request breaks a business rule."
+
+    def __init__(self, message: str | None = None):
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
+
+
+class NotAllowed(DomainError):
+    """The caller may see the object but not make this change to it."""
+
+    message = "You may not make this change."
+
+
+class NotFound(DomainError):
+    """What the request names does not exist (or is not where it was looked for)."""
+
+    message = "Not found."
+
+
+# --- Menu -----------------------------------------------------------------------------------
+
+
+class SlugTaken(DomainError):
+    def __init__(self, slug: str):
+        super().__init__(f"A category with the slug '{slug}' already exists.")
+
+
+class NoSlugInTitle(DomainError):
+    message = "The title has no letters or digits to make a slug from; give one."
+
+
+class AlreadyRated(DomainError):
+    message = "You have already rated this menu item; change that rating instead."
+
+
+class RatingMoved(DomainError):
+    message = "A rating cannot be moved to another menu item; delete it and rate again."
+
+
+# --- Cart and orders ------------------------------------------------------------------------
+
+
+class CartLineTooLarge(DomainError):
+    message = f"A cart line holds at most {QUANTITY_MAX} of a dish."
+
+
+class EmptyCart(DomainError):
+    message = "Your cart is empty."
+
+
+class BadIdempotencyKey(DomainError):
+    message = f"The Idempotency-Key header must be 1 to {IDEMPOTENCY_KEY_MAX} characters."
+
+
+class NotDeliveryCrew(DomainError):
+    message = "That user is not a member of the Delivery crew group."
