@@ -1,4 +1,4 @@
-"""django-filter FilterSets for the list query parameters of API.md."""
+"""django-filter FilterSets for the list query parameters (documented in the OpenAPI schema)."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""Who may do what: API.md's role tables as one table of (role, method, path, status).
+"""Who may do what: the API's role rules as one table of (role, method, path, status).
 
 Each contract row below lists the status for the five roles in the order of ROLES. A path or
 body value `{name}` is filled in from the objects built by the `world` fixture, so no id is

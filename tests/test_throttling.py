@@ -1,4 +1,4 @@
-"""Throttling as API.md's Throttling section says: anon, user, rating and order budgets.
+"""Throttling budgets (README, Configuration): anon, user, rating and order budgets.
 
 Rates are made tiny with the `settings` fixture (the throttle classes read the rate table per
 request); conftest clears the cache, where the counters live, before and after every test.
@@ -29,7 +29,7 @@ def set_rates(settings, **rates) -> None:
 
 
 def assert_throttled(response, period_seconds: int = 60) -> None:
-    """A 429 as API.md promises: Retry-After in whole seconds, and a JSON `detail`."""
+    """A 429 as the API promises: Retry-After in whole seconds, and a JSON `detail`."""
     assert response.status_code == 429
     retry_after = response["Retry-After"]
     assert retry_after.isdigit(), retry_after
