@@ -5,7 +5,7 @@ into status codes and JSON, so a management command, the admin or a worker can c
 without dragging HTTP along.
 """
 
-from .models import IDEMPOTENCY_KEY_MAX, QUANTITY_MAX
+from .models import IDEMPOTENCY_KEY_MAX, QUANTITY_RULE
 
 
 class DomainError(Exception):
@@ -55,7 +55,7 @@ class RatingMoved(DomainError):
 
 
 class CartLineTooLarge(DomainError):
-    message = f"A cart line holds at most {QUANTITY_MAX} of a dish."
+    message = QUANTITY_RULE
 
 
 class EmptyCart(DomainError):

@@ -14,6 +14,12 @@ QUANTITY_MAX = 100
 IDEMPOTENCY_KEY_MAX = 255
 RATING_MIN, RATING_MAX = 0, 5
 
+# Each bound's one message: the database constraint reports it (the admin shows it) and the
+# API's serializers give the same words.
+PRICE_RULE = f"A price is at least {PRICE_MIN} and at most {PRICE_MAX}."
+RATING_RULE = f"A rating is a whole number from {RATING_MIN} to {RATING_MAX}."
+QUANTITY_RULE = f"A cart line holds at most {QUANTITY_MAX} of a dish."
+
 
 class Category(models.Model):
     slug = models.SlugField(max_length=255, unique=True)
@@ -40,6 +46,7 @@ class MenuItem(models.Model):
             models.CheckConstraint(
                 condition=Q(price__gte=PRICE_MIN) & Q(price__lte=PRICE_MAX),
                 name="menuitem_price_in_range",
+                violation_error_message=PRICE_RULE,
             ),
         ]
 
@@ -61,6 +68,7 @@ class Rating(models.Model):
             models.CheckConstraint(
                 condition=Q(rating__gte=RATING_MIN) & Q(rating__lte=RATING_MAX),
                 name="rating_in_range",
+                violation_error_message=RATING_RULE,
             ),
         ]
 
@@ -85,6 +93,7 @@ class Cart(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity__gte=1) & Q(quantity__lte=QUANTITY_MAX),
                 name="cart_quantity_in_range",
+                violation_error_message=QUANTITY_RULE,
             ),
         ]
 

@@ -14,9 +14,12 @@ from .errors import RatingMoved
 from .models import (
     PRICE_MAX,
     PRICE_MIN,
+    PRICE_RULE,
     QUANTITY_MAX,
+    QUANTITY_RULE,
     RATING_MAX,
     RATING_MIN,
+    RATING_RULE,
     Cart,
     Category,
     MenuItem,
@@ -136,6 +139,15 @@ def _converted(get, convert):
     return read
 
 
+def _bounds(low, high, message: str) -> dict:
+    """min_value and max_value for a field, both refused with the rule's one message."""
+    return {
+        "min_value": low,
+        "max_value": high,
+        "error_messages": {"min_value": message, "max_value": message},
+    }
+
+
 @extend_schema_field(
     {
         "anyOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}],
@@ -197,7 +209,7 @@ class RatingSummarySerializer(serializers.Serializer):
 
 class MenuItemSerializer(serializers.ModelSerializer):
     price = serializers.DecimalField(
-        max_digits=6, decimal_places=2, min_value=PRICE_MIN, max_value=PRICE_MAX
+        max_digits=6, decimal_places=2, **_bounds(PRICE_MIN, PRICE_MAX, PRICE_RULE)
     )
     category = CategorySerializer(read_only=True)
     category_id = serializers.PrimaryKeyRelatedField(
@@ -224,7 +236,7 @@ class RatingSerializer(serializers.ModelSerializer):
     menuitem_id = serializers.PrimaryKeyRelatedField(
         source="menuitem", queryset=MenuItem.objects.all()
     )
-    rating = serializers.IntegerField(min_value=RATING_MIN, max_value=RATING_MAX)
+    rating = serializers.IntegerField(**_bounds(RATING_MIN, RATING_MAX, RATING_RULE))
 
     class Meta:
         model = Rating
@@ -258,11 +270,11 @@ class CartLineSerializer(FastReadMixin, serializers.ModelSerializer):
 
 class CartAddSerializer(serializers.Serializer):
     menuitem_id = serializers.PrimaryKeyRelatedField(queryset=MenuItem.objects.all())
-    quantity = serializers.IntegerField(min_value=1, max_value=QUANTITY_MAX, default=1)
+    quantity = serializers.IntegerField(**_bounds(1, QUANTITY_MAX, QUANTITY_RULE), default=1)
 
 
 class CartQuantitySerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(min_value=1, max_value=QUANTITY_MAX)
+    quantity = serializers.IntegerField(**_bounds(1, QUANTITY_MAX, QUANTITY_RULE))
 
 
 class OrderItemSerializer(FastReadMixin, serializers.ModelSerializer):
