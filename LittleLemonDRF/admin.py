@@ -4,11 +4,12 @@ Every save, delete and action goes through services.py, as the API's writes do, 
 and its side effects (the shared caches) are the same whichever door a change comes through.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Avg, Count
 
 from . import order_policy, services
-from .models import Cart, Category, MenuItem, Order, OrderItem, Rating
+from .errors import DomainError
+from .models import ORDERABLE, Cart, Category, MenuItem, Order, OrderItem, OrderStateChange, Rating
 
 
 @admin.register(Category)
@@ -35,11 +36,36 @@ class CategoryAdmin(admin.ModelAdmin):
         return obj._item_count
 
 
+class SoldOutFilter(admin.SimpleListFilter):
+    """Dishes that cannot be ordered now: switched off, or counted and at 0."""
+
+    title = "sold out"
+    parameter_name = "sold_out"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Sold out"), ("no", "Orderable")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(ORDERABLE)
+        if self.value() == "no":
+            return queryset.filter(ORDERABLE)
+        return queryset
+
+
 @admin.register(MenuItem)
 class MenuItemAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "price", "featured", "average_rating"]
-    list_editable = ["price", "featured"]
-    list_filter = ["featured", "category"]
+    list_display = [
+        "title",
+        "category",
+        "price",
+        "featured",
+        "available",
+        "stock",
+        "average_rating",
+    ]
+    list_editable = ["price", "featured", "available", "stock"]
+    list_filter = [SoldOutFilter, "available", "featured", "category"]
     list_select_related = ["category"]
     search_fields = ["title", "category__title"]
     autocomplete_fields = ["category"]
@@ -129,17 +155,71 @@ class OrderItemInline(admin.TabularInline):
         return False
 
 
+class OrderStateChangeInline(admin.TabularInline):
+    """The order's moves after its placement: history, shown, never edited."""
+
+    model = OrderStateChange
+    fields = ["state", "at", "by", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "history (after placement)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "delivery_crew", "status", "total", "date"]
-    list_filter = ["status", "date", ("delivery_crew", admin.RelatedOnlyFieldListFilter)]
+    """Orders: crew assigned in the form; moves and payment through the actions, which are
+    the API's services and rules (order_policy) applied as the signed-in staff member."""
+
+    list_display = [
+        "id",
+        "user",
+        "state",
+        "fulfilment",
+        "payment_status",
+        "delivery_crew",
+        "total",
+        "date",
+    ]
+    list_filter = [
+        "state",
+        "fulfilment",
+        "payment_status",
+        "payment_method",
+        "date",
+        ("delivery_crew", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["user", "delivery_crew"]
     search_fields = ["user__username", "delivery_crew__username"]
     date_hierarchy = "date"
-    readonly_fields = ["user", "total", "date", "created_at"]
-    fields = ["user", "delivery_crew", "status", "total", "date", "created_at"]
-    inlines = [OrderItemInline]
-    actions = ["mark_delivered"]
+    fields = [
+        "user",
+        "delivery_crew",
+        "state",
+        "status",
+        "fulfilment",
+        "payment_method",
+        "payment_status",
+        "eta",
+        "note",
+        "cancel_reason",
+        "total",
+        "date",
+        "created_at",
+    ]
+    readonly_fields = [name for name in fields if name != "delivery_crew"]
+    inlines = [OrderItemInline, OrderStateChangeInline]
+    actions = ["mark_delivered", "mark_paid", "mark_refunded"]
+
+    @admin.display(boolean=True, description="delivered")
+    def status(self, obj):
+        return obj.status
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "delivery_crew":
@@ -147,7 +227,7 @@ class OrderAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        services.order_update(order=obj, delivery_crew=obj.delivery_crew, status=obj.status)
+        services.order_update(order=obj, by=request.user, delivery_crew=obj.delivery_crew)
 
     def delete_model(self, request, obj):
         services.order_delete(order=obj)
@@ -156,25 +236,55 @@ class OrderAdmin(admin.ModelAdmin):
         for order in queryset:
             services.order_delete(order=order)
 
-    @admin.action(description="Mark selected orders as delivered")
+    @admin.action(description="Mark selected orders as delivered (or picked up)")
     def mark_delivered(self, request, queryset):
-        for order in queryset:
-            services.order_update(order=order, status=True)
-        self.message_user(request, f"{len(queryset)} order(s) marked as delivered.")
+        _apply(self, request, queryset, "marked as delivered", status=True)
+
+    @admin.action(description="Mark selected orders as paid")
+    def mark_paid(self, request, queryset):
+        _apply(self, request, queryset, "marked as paid", payment_status="paid")
+
+    @admin.action(description="Mark selected orders as refunded")
+    def mark_refunded(self, request, queryset):
+        _apply(self, request, queryset, "marked as refunded", payment_status="refunded")
 
     def get_actions(self, request):
-        # One "assign to" action per crew member: a restaurant has a handful of them.
+        # One action per state a move leads to (from the transition table), and one "assign
+        # to" per crew member: a restaurant has a handful of them.
         actions = super().get_actions(request)
+        for state in dict.fromkeys(to for _, to in order_policy.MOVES):
+            name = f"move_to_{state}"
+            label = f"Move selected orders to {Order.State(state).label.lower()}"
+            actions[name] = (_mover(state), name, label)
         for crew in order_policy.crew_candidates().order_by("username"):
             name = f"assign_to_{crew.pk}"
             actions[name] = (_assign_to(crew), name, f"Assign selected orders to {crew.username}")
         return actions
 
 
+def _apply(modeladmin, request, queryset, done: str, **change) -> None:
+    """services.order_update on each selected order, as the staff member; say what failed."""
+    changed, refused = 0, []
+    for order in queryset:
+        try:
+            services.order_update(order=order, by=request.user, **change)
+            changed += 1
+        except DomainError as error:
+            refused.append(f"#{order.pk}: {error.message}")
+    modeladmin.message_user(request, f"{changed} order(s) {done}.")
+    if refused:
+        modeladmin.message_user(request, "Not changed: " + "; ".join(refused), messages.WARNING)
+
+
+def _mover(state: str):
+    def move(modeladmin, request, queryset):
+        _apply(modeladmin, request, queryset, f"moved to {state}", state=state)
+
+    return move
+
+
 def _assign_to(crew):
     def assign(modeladmin, request, queryset):
-        for order in queryset:
-            services.order_update(order=order, delivery_crew=crew)
-        modeladmin.message_user(request, f"{len(queryset)} order(s) assigned to {crew.username}.")
+        _apply(modeladmin, request, queryset, f"assigned to {crew.username}", delivery_crew=crew)
 
     return assign

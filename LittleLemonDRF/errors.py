@@ -5,6 +5,8 @@ into status codes and JSON, so a management command, the admin or a worker can c
 without dragging HTTP along.
 """
 
+from dataclasses import dataclass
+
 from .models import IDEMPOTENCY_KEY_MAX, QUANTITY_RULE
 
 
@@ -68,3 +70,51 @@ class BadIdempotencyKey(DomainError):
 
 class NotDeliveryCrew(DomainError):
     message = "That user is not a member of the Delivery crew group."
+
+
+class ReasonRequired(DomainError):
+    message = "Cancelling an order the kitchen has accepted needs a reason."
+
+
+class MoveNotPossible(DomainError):
+    """The order cannot make this move now; `allowed` lists where this caller may move it."""
+
+    def __init__(self, message: str, allowed: list[str]):
+        super().__init__(message)
+        self.allowed = allowed
+
+
+class PaymentChangeNotPossible(DomainError):
+    pass
+
+
+# --- Stock ----------------------------------------------------------------------------------
+
+
+class NotOrderable(DomainError):
+    def __init__(self, title: str):
+        super().__init__(f"{title} cannot be ordered right now.")
+
+
+class StockShort(DomainError):
+    def __init__(self, title: str, left: int):
+        super().__init__(f"Only {left} left of {title}.")
+        self.left = left
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """A cart line the kitchen cannot serve: `left` portions for `requested` (0: switched off)."""
+
+    menuitem_id: int
+    title: str
+    requested: int
+    left: int
+
+
+class ItemsUnavailable(DomainError):
+    message = "Some dishes in your cart are no longer available; nothing was ordered."
+
+    def __init__(self, shortages: list[Shortage]):
+        super().__init__()
+        self.shortages = shortages

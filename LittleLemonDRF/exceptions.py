@@ -1,35 +1,58 @@
 """The one place that turns errors into HTTP answers: domain errors, and Django's error pages."""
 
+from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import field as dataclass_field
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from . import errors
 
-# Each domain error's answer: its status and, for errors about one input field, that field.
+
+@dataclass(frozen=True)
+class Answer:
+    """How a domain error answers: its status, the input field it is about (else `detail`),
+    and more keys of the body, each read from an attribute of the error."""
+
+    status: int
+    field: str | None = None
+    extra: dict[str, str] = dataclass_field(default_factory=dict)
+
+
 # A subclass answers as its nearest listed ancestor.
-DOMAIN_ERRORS: dict[type[errors.DomainError], tuple[int, str | None]] = {
-    errors.DomainError: (status.HTTP_400_BAD_REQUEST, None),
-    errors.NotAllowed: (status.HTTP_403_FORBIDDEN, None),
-    errors.NotFound: (status.HTTP_404_NOT_FOUND, None),
-    errors.SlugTaken: (status.HTTP_400_BAD_REQUEST, "slug"),
-    errors.NoSlugInTitle: (status.HTTP_400_BAD_REQUEST, "slug"),
-    errors.AlreadyRated: (status.HTTP_400_BAD_REQUEST, "menuitem_id"),
-    errors.RatingMoved: (status.HTTP_400_BAD_REQUEST, "menuitem_id"),
-    errors.CartLineTooLarge: (status.HTTP_400_BAD_REQUEST, "quantity"),
+DOMAIN_ERRORS: dict[type[errors.DomainError], Answer] = {
+    errors.DomainError: Answer(status.HTTP_400_BAD_REQUEST),
+    errors.NotAllowed: Answer(status.HTTP_403_FORBIDDEN),
+    errors.NotFound: Answer(status.HTTP_404_NOT_FOUND),
+    errors.SlugTaken: Answer(status.HTTP_400_BAD_REQUEST, "slug"),
+    errors.NoSlugInTitle: Answer(status.HTTP_400_BAD_REQUEST, "slug"),
+    errors.AlreadyRated: Answer(status.HTTP_400_BAD_REQUEST, "menuitem_id"),
+    errors.RatingMoved: Answer(status.HTTP_400_BAD_REQUEST, "menuitem_id"),
+    errors.CartLineTooLarge: Answer(status.HTTP_400_BAD_REQUEST, "quantity"),
+    errors.NotOrderable: Answer(status.HTTP_400_BAD_REQUEST, "menuitem_id"),
+    errors.StockShort: Answer(status.HTTP_400_BAD_REQUEST, "quantity"),
+    errors.ReasonRequired: Answer(status.HTTP_400_BAD_REQUEST, "reason"),
+    errors.MoveNotPossible: Answer(status.HTTP_409_CONFLICT, extra={"allowed": "allowed"}),
+    errors.PaymentChangeNotPossible: Answer(status.HTTP_409_CONFLICT),
+    errors.ItemsUnavailable: Answer(status.HTTP_409_CONFLICT, extra={"unavailable": "shortages"}),
 }
 
 
 def exception_handler(exc, context):
-    """DRF's handler, after turning domain errors, ProtectedError and Django's
-    ValidationError into the API exceptions they answer as."""
+    """Domain errors answered from DOMAIN_ERRORS; ProtectedError and Django's ValidationError
+    turned into the API exceptions they answer as; the rest as DRF answers them."""
     if isinstance(exc, errors.DomainError):
-        exc = _domain_answer(exc)
-    elif isinstance(exc, ProtectedError):
+        set_rollback()
+        answer = next(DOMAIN_ERRORS[k] for k in type(exc).__mro__ if k in DOMAIN_ERRORS)
+        return Response(_domain_body(exc, answer), status=answer.status)
+    if isinstance(exc, ProtectedError):
         exc = _with_status(APIException(_protected_detail(exc)), status.HTTP_409_CONFLICT)
     elif isinstance(exc, DjangoValidationError):
         exc = ValidationError(
@@ -38,11 +61,18 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-def _domain_answer(exc: errors.DomainError) -> APIException:
-    code, field = next(DOMAIN_ERRORS[k] for k in type(exc).__mro__ if k in DOMAIN_ERRORS)
-    if field is not None:
-        return ValidationError({field: [exc.message]})
-    return _with_status(APIException(exc.message), code)
+def _domain_body(exc: errors.DomainError, answer: Answer) -> dict:
+    if answer.field is not None:
+        return {answer.field: [exc.message]}
+    body = {"detail": exc.message}
+    return body | {key: _plain(getattr(exc, attr)) for key, attr in answer.extra.items()}
+
+
+def _plain(value):
+    """Dataclasses (and lists of them) as the dicts JSON shows."""
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return asdict(value) if is_dataclass(value) else value
 
 
 def _with_status(exc: APIException, code: int) -> APIException:

@@ -4,9 +4,11 @@ from decimal import Decimal
 
 import django_filters as filters
 from django.db.models import F, Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from . import order_policy
-from .models import MenuItem, Order, Rating
+from .models import ORDERABLE, MenuItem, Order, Rating
 
 # Ids are bounded so that an absurd number is a 400, not a database overflow.
 ID_MAX = 2**63 - 1
@@ -38,6 +40,7 @@ class StableOrderingFilter(filters.OrderingFilter):
         return qs.order_by(*ordering, "-id" if value[-1].startswith("-") else "id")
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(filters.TypedChoiceFilter):
     """`true` or `false`; anything else is a 400 rather than a filter silently dropped."""
 
@@ -62,6 +65,9 @@ class MenuItemFilter(filters.FilterSet):
     )
     category_id = _id_filter("category_id", "Category id.")
     featured = StrictBooleanFilter(help_text="true: only the featured dishes; false: the others.")
+    orderable = StrictBooleanFilter(
+        method="filter_orderable", help_text="true: only dishes that can be ordered now."
+    )
     price_min = filters.NumberFilter(
         field_name="price",
         lookup_expr="gte",
@@ -87,7 +93,18 @@ class MenuItemFilter(filters.FilterSet):
 
     class Meta:
         model = MenuItem
-        fields = ["category", "category_id", "featured", "price_min", "price_max", "search"]
+        fields = [
+            "category",
+            "category_id",
+            "featured",
+            "orderable",
+            "price_min",
+            "price_max",
+            "search",
+        ]
+
+    def filter_orderable(self, queryset, name, value):
+        return queryset.filter(ORDERABLE) if value else queryset.exclude(ORDERABLE)
 
     def filter_search(self, queryset, name, value):
         return queryset.filter(Q(title__icontains=value) | Q(category__title__icontains=value))
@@ -101,8 +118,17 @@ class RatingFilter(filters.FilterSet):
         fields = ["menuitem_id"]
 
 
+class ChoiceInFilter(filters.BaseInFilter, filters.ChoiceFilter):
+    """One choice, or several separated by commas; an unknown one is a 400."""
+
+
 class OrderFilter(filters.FilterSet):
-    status = StrictBooleanFilter(help_text="true: delivered; false: not yet.")
+    status = StrictBooleanFilter(help_text="true: delivered or picked up; false: not yet.")
+    state = ChoiceInFilter(
+        choices=Order.State.choices, help_text="One state, or several separated by commas."
+    )
+    fulfilment = filters.ChoiceFilter(choices=Order.Fulfilment.choices)
+    payment_status = filters.ChoiceFilter(choices=Order.PaymentStatus.choices)
     delivery_crew = _id_filter("delivery_crew_id", "Id of the assigned crew member.")
     user = filters.NumberFilter(
         method="filter_user",
@@ -118,13 +144,22 @@ class OrderFilter(filters.FilterSet):
         field_name="date", lookup_expr="lte", help_text="YYYY-MM-DD, inclusive."
     )
     ordering = StableOrderingFilter(
-        fields=(("date", "date"), ("total", "total")),
-        help_text="date, -date, total or -total.",
+        fields=(("date", "date"), ("total", "total"), ("created_at", "placed_at")),
+        help_text="date, -date, total, -total, placed_at or -placed_at.",
     )
 
     class Meta:
         model = Order
-        fields = ["status", "delivery_crew", "user", "date_after", "date_before"]
+        fields = [
+            "status",
+            "state",
+            "fulfilment",
+            "payment_status",
+            "delivery_crew",
+            "user",
+            "date_after",
+            "date_before",
+        ]
 
     def filter_user(self, queryset, name, value):
         if order_policy.can_filter_by_customer(self.request.user):

@@ -1,8 +1,9 @@
-"""Who may see an order, which of its fields each role may change, and who may delete it.
+"""Who may see an order, change which of its fields, move it where, and delete it.
 
-Plain functions over roles.py, as roles.py is for roles: the order views, permission classes,
-filters, selectors, services and the admin all ask here, so changing who may do what to an
-order is a change to this module alone.
+Plain functions and tables over roles.py, as roles.py is for roles: the order views,
+permission classes, filters, selectors, services, the admin (and its actions) all ask here,
+so changing who may do what to an order is a change to this module alone. The moves of an
+order are data (MOVES): the 409's `allowed` list and the admin's actions are computed from it.
 """
 
 from collections.abc import Collection
@@ -11,38 +12,76 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from . import roles
-from .errors import NotAllowed
+from .errors import MoveNotPossible, NotAllowed, PaymentChangeNotPossible
+from .models import Order
 
-# Every field of an order that anyone may change through the API.
-WRITABLE = frozenset({"delivery_crew", "status"})
+State, Fulfilment, Payment = Order.State, Order.Fulfilment, Order.PaymentStatus
+
+# How a caller stands to an order; one user may stand in several ways.
+MANAGER, CREW, OWNER = "manager", "assigned crew", "owner"
 
 
 @dataclass(frozen=True)
-class ChangeRights:
-    """What one caller may change on one order, and how."""
+class Move:
+    """One row of the transition table: who may make it, and for which orders."""
 
-    fields: frozenset[str]
-    # PATCH may send a subset of `fields`; otherwise every field of `fields` is required.
-    partial: bool
-    # PUT, which replaces every writable field, is open to the caller.
-    replace: bool
-
-    def check(self, sent: Collection[str], *, replacing: bool) -> None:
-        """Refuse a change that touches a field the caller may not change."""
-        if replacing and not self.replace:
-            raise NotAllowed(
-                f"You may change only the {_names(self.fields)} of this order, with PATCH."
-            )
-        other = sorted(set(sent) - self.fields)
-        if other:
-            raise NotAllowed(
-                f"You may change only the {_names(self.fields)} of this order, "
-                f"not {', '.join(other)}."
-            )
+    who: frozenset[str]
+    fulfilment: str | None = None  # only orders of this fulfilment
+    needs_crew: bool = False  # only orders with a crew member assigned
+    needs_reason: bool = False  # a `reason` is required
+    takes_eta: bool = False  # an `eta` may come with it
 
 
-MANAGER_RIGHTS = ChangeRights(fields=WRITABLE, partial=True, replace=True)
-CREW_RIGHTS = ChangeRights(fields=frozenset({"status"}), partial=False, replace=False)
+MOVES: dict[tuple[str, str], Move] = {
+    (State.PLACED, State.ACCEPTED): Move(frozenset({MANAGER}), takes_eta=True),
+    (State.ACCEPTED, State.PREPARING): Move(frozenset({MANAGER}), takes_eta=True),
+    (State.PREPARING, State.READY): Move(frozenset({MANAGER})),
+    (State.READY, State.OUT_FOR_DELIVERY): Move(
+        frozenset({MANAGER, CREW}), fulfilment=Fulfilment.DELIVERY, needs_crew=True
+    ),
+    (State.OUT_FOR_DELIVERY, State.DELIVERED): Move(frozenset({CREW, MANAGER})),
+    (State.READY, State.PICKED_UP): Move(frozenset({MANAGER}), fulfilment=Fulfilment.PICKUP),
+    (State.PLACED, State.CANCELLED): Move(frozenset({OWNER, MANAGER})),
+    **{
+        (state, State.CANCELLED): Move(frozenset({MANAGER}), needs_reason=True)
+        for state in (State.ACCEPTED, State.PREPARING, State.READY, State.OUT_FOR_DELIVERY)
+    },
+}
+
+# The states an `eta` may come with.
+ETA_STATES = frozenset(to for (_, to), move in MOVES.items() if move.takes_eta)
+
+# Payment changes a caller may ask for: (from, to) -> who. Cancelling a paid order makes it
+# refund_due by itself (services.order_cancel).
+PAYMENT_CHANGES: dict[tuple[str, str], frozenset[str]] = {
+    (Payment.UNPAID, Payment.PAID): frozenset({MANAGER, CREW}),
+    (Payment.REFUND_DUE, Payment.REFUNDED): frozenset({MANAGER}),
+}
+
+# The course's shortcut: `status` true moves straight to the end, false back from it.
+STATUS_SETTERS = frozenset({MANAGER, CREW})
+
+# What each standing may send in a PATCH; PUT (every field) is for managers.
+FIELDS: dict[str, frozenset[str]] = {
+    MANAGER: frozenset({"delivery_crew", "status", "state", "eta", "reason", "payment_status"}),
+    CREW: frozenset({"state", "status", "payment_status"}),
+    OWNER: frozenset({"state", "reason"}),
+}
+
+
+def standing(user, order) -> frozenset[str]:
+    """How the user stands to the order: manager, its assigned crew member, its owner."""
+    found = set()
+    if roles.is_manager(user):
+        found.add(MANAGER)
+    if order.delivery_crew_id == user.pk and roles.is_delivery_crew(user):
+        found.add(CREW)
+    if order.user_id == user.pk:
+        found.add(OWNER)
+    return frozenset(found)
+
+
+# --- Seeing, deleting, assigning -------------------------------------------------------------
 
 
 def visible(user) -> Q | None:
@@ -53,19 +92,6 @@ def visible(user) -> Q | None:
         # Crew members may order food too: their own orders stay visible to them.
         return Q(delivery_crew=user) | Q(user=user)
     return Q(user=user)
-
-
-def change_rights(user, order) -> ChangeRights | None:
-    """What the user may change on an order they can see; None when nothing."""
-    if roles.is_manager(user):
-        return MANAGER_RIGHTS
-    if roles.is_delivery_crew(user) and order.delivery_crew_id == user.pk:
-        return CREW_RIGHTS
-    return None
-
-
-def can_change(user, order) -> bool:
-    return change_rights(user, order) is not None
 
 
 def can_delete(user, order) -> bool:
@@ -87,5 +113,82 @@ def crew_candidates():
     return roles.members_of(roles.DELIVERY_CREW)
 
 
+# --- Changing fields --------------------------------------------------------------------------
+
+
+def fields_allowed(user, order) -> frozenset[str]:
+    """The fields the user may send to change the order (empty: none)."""
+    return frozenset().union(*(FIELDS[s] for s in standing(user, order)))
+
+
+def can_change(user, order) -> bool:
+    return bool(fields_allowed(user, order))
+
+
+def check_fields(user, order, sent: Collection[str], *, replacing: bool) -> None:
+    """Refuse a change that sends a field the user may not change (or a PUT, unless manager)."""
+    allowed = fields_allowed(user, order)
+    if replacing and MANAGER not in standing(user, order):
+        raise NotAllowed(f"You may change only {_names(allowed)} of this order, with PATCH.")
+    other = sorted(set(sent) - allowed)
+    if other:
+        raise NotAllowed(
+            f"You may change only {_names(allowed)} of this order, not {', '.join(other)}."
+        )
+
+
+# --- Moving -------------------------------------------------------------------------------------
+
+
+def moves_for(order) -> dict[str, Move]:
+    """The moves the table has for this order now, by target state."""
+    return {
+        to: move
+        for (start, to), move in MOVES.items()
+        if start == order.state
+        and move.fulfilment in (None, order.fulfilment)
+        and (not move.needs_crew or order.delivery_crew_id is not None)
+    }
+
+
+def allowed_states(user, order) -> list[str]:
+    """The states this user may move this order to now."""
+    mine = standing(user, order)
+    return [to for to, move in moves_for(order).items() if move.who & mine]
+
+
+def check_move(user, order, to: str) -> Move:
+    """The move to `to`, if the table has it for this order now and it is the user's to make.
+
+    A move the order cannot make is a conflict, whoever asks (with the moves the caller could
+    make); one it can make but not by this user is not allowed. `user` None is the system.
+    """
+    move = moves_for(order).get(to)
+    if move is None:
+        allowed = allowed_states(user, order) if user is not None else []
+        raise MoveNotPossible(f"An order that is {order.state} cannot move to {to}.", allowed)
+    if user is not None and not move.who & standing(user, order):
+        raise NotAllowed(f"You may not move this order from {order.state} to {to}.")
+    return move
+
+
+def check_status_setter(user, order) -> None:
+    """The course's `status` is set by a manager or the order's crew member."""
+    if user is not None and not STATUS_SETTERS & standing(user, order):
+        raise NotAllowed("You may not change the status of this order.")
+
+
+def check_payment(user, order, to: str) -> None:
+    """A payment change this order can make now, made by whom the table names."""
+    who = PAYMENT_CHANGES.get((order.payment_status, to))
+    if who is None or (to == Payment.PAID and order.state == State.CANCELLED):
+        raise PaymentChangeNotPossible(
+            f"The payment of a {order.state} order that is {order.payment_status} "
+            f"cannot become {to}."
+        )
+    if user is not None and not who & standing(user, order):
+        raise NotAllowed(f"You may not mark this order {to}.")
+
+
 def _names(fields: frozenset[str]) -> str:
-    return " and ".join(sorted(fields))
+    return ", ".join(sorted(fields)) or "nothing"

@@ -3,7 +3,7 @@
 from django.db.models import Avg, Count, Prefetch, QuerySet
 
 from . import order_policy
-from .models import Cart, MenuItem, Order, OrderItem, Rating
+from .models import Cart, MenuItem, Order, OrderItem, OrderStateChange, Rating
 
 
 def menu_item_list() -> QuerySet[MenuItem]:
@@ -26,11 +26,17 @@ def cart_lines_for(user) -> QuerySet[Cart]:
 
 
 def order_list_for(user) -> QuerySet[Order]:
-    """The orders the user may see (order_policy), each with its `lines` in order."""
+    """The orders the user may see (order_policy), each with its `lines` and its `changes`
+    of state (with who made them), in order."""
     if not user.is_authenticated:
         return Order.objects.none()
     orders = Order.objects.select_related("user", "delivery_crew").prefetch_related(
-        Prefetch("items", queryset=OrderItem.objects.order_by("id"), to_attr="lines")
+        Prefetch("items", queryset=OrderItem.objects.order_by("id"), to_attr="lines"),
+        Prefetch(
+            "history",
+            queryset=OrderStateChange.objects.select_related("by").order_by("id"),
+            to_attr="changes",
+        ),
     )
     scope = order_policy.visible(user)
     return orders if scope is None else orders.filter(scope)
@@ -44,7 +50,8 @@ def order_rows(ids: list[int], *, paths: list[str], line_paths: list[str]) -> li
     than the queries. Pages are cut from a list of ids: counting and slicing ids stays cheap
     however wide the rows.
     """
-    rows = {row["id"]: row for row in Order.objects.filter(pk__in=ids).values("id", *paths)}
+    orders = Order.objects.filter(pk__in=ids)
+    rows = {row["id"]: row for row in orders.values("id", *paths)}
     for row in rows.values():
         row["lines"] = []
     # Ordered as the order_id index is (SQLite appends the rowid), so no sort is needed.

@@ -10,8 +10,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from . import order_policy
 from .errors import RatingMoved
 from .models import (
+    NOTE_MAX,
     PRICE_MAX,
     PRICE_MIN,
     PRICE_RULE,
@@ -20,11 +22,14 @@ from .models import (
     RATING_MAX,
     RATING_MIN,
     RATING_RULE,
+    STOCK_MAX,
+    STOCK_RULE,
     Cart,
     Category,
     MenuItem,
     Order,
     OrderItem,
+    OrderStateChange,
     Rating,
 )
 
@@ -216,10 +221,33 @@ class MenuItemSerializer(serializers.ModelSerializer):
         source="category", queryset=Category.objects.all(), write_only=True
     )
     rating = serializers.SerializerMethodField()
+    available = serializers.BooleanField(
+        required=False, help_text="false switches the dish off (default true)."
+    )
+    stock = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        **_bounds(0, STOCK_MAX, STOCK_RULE),
+        help_text="Portions left, or null when not counted (the default).",
+    )
+    orderable = serializers.BooleanField(
+        read_only=True, help_text="available, and where stock is counted, stock > 0."
+    )
 
     class Meta:
         model = MenuItem
-        fields = ["id", "title", "price", "featured", "category", "category_id", "rating"]
+        fields = [
+            "id",
+            "title",
+            "price",
+            "featured",
+            "category",
+            "category_id",
+            "rating",
+            "available",
+            "stock",
+            "orderable",
+        ]
 
     @extend_schema_field(RatingSummarySerializer)
     def get_rating(self, obj) -> dict:
@@ -288,37 +316,121 @@ class OrderItemSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OrderStateChangeSerializer(serializers.ModelSerializer):
+    by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = OrderStateChange
+        fields = ["state", "at", "by", "reason"]
+        read_only_fields = fields
+
+
 class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
     """An order, the one shape every answer about an order uses.
 
-    Expects user and delivery_crew joined and `lines` read (selectors.order_list_for, or the
-    order services.order_place returns).
+    Expects user and delivery_crew joined and `lines` and `changes` read
+    (selectors.order_list_for, or the order services.order_place returns).
     """
 
     user = UserRefSerializer(read_only=True)
     delivery_crew = UserRefSerializer(read_only=True, allow_null=True)
+    status = serializers.BooleanField(
+        read_only=True, help_text="true exactly when state is delivered or picked_up."
+    )
     items = OrderItemSerializer(many=True, read_only=True, source="lines")
+    placed_at = serializers.DateTimeField(read_only=True, source="created_at")
+    history = OrderStateChangeSerializer(
+        many=True, read_only=True, source="history_entries", help_text="Oldest first."
+    )
 
     class Meta:
         model = Order
-        fields = ["id", "user", "delivery_crew", "status", "total", "date", "items"]
+        fields = [
+            "id",
+            "user",
+            "delivery_crew",
+            "status",
+            "total",
+            "date",
+            "items",
+            "state",
+            "fulfilment",
+            "payment_method",
+            "payment_status",
+            "eta",
+            "note",
+            "cancel_reason",
+            "placed_at",
+            "history",
+        ]
         read_only_fields = fields
 
 
+class OrderSummarySerializer(OrderSerializer):
+    """An order as lists show it: the same shape without its history."""
+
+    history = None
+
+    class Meta(OrderSerializer.Meta):
+        fields = [name for name in OrderSerializer.Meta.fields if name != "history"]
+        read_only_fields = fields
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    """What a customer chooses when placing an order; an empty body takes the defaults."""
+
+    fulfilment = serializers.ChoiceField(Order.Fulfilment.choices, default="delivery")
+    payment_method = serializers.ChoiceField(Order.PaymentMethod.choices, default="cash")
+    note = serializers.CharField(
+        max_length=NOTE_MAX, allow_blank=True, default="", help_text="For the kitchen."
+    )
+
+
 class OrderUpdateSerializer(serializers.Serializer):
-    """A change to an order; `fields` keeps only those the caller may change (order_policy)."""
+    """A change to an order; `fields` keeps only those the caller may change (order_policy).
+
+    PUT needs `delivery_crew` and `status`, as in the course; a PATCH needs one field.
+    """
 
     delivery_crew = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(),
         allow_null=True,
         help_text="Id of a member of the Delivery crew group, or null to unassign.",
     )
-    status = serializers.BooleanField(help_text="true once delivered.")
+    status = serializers.BooleanField(
+        help_text="true: delivered (picked up); false on a delivered order: back a step."
+    )
+    state = serializers.ChoiceField(Order.State.choices, required=False)
+    eta = serializers.DateTimeField(
+        required=False, help_text="With state accepted or preparing only."
+    )
+    reason = serializers.CharField(
+        max_length=NOTE_MAX,
+        required=False,
+        help_text="With state only; required to cancel an order already accepted.",
+    )
+    payment_status = serializers.ChoiceField(Order.PaymentStatus.choices, required=False)
 
     def __init__(self, *args, fields=None, **kwargs):
         super().__init__(*args, **kwargs)
         for name in set(self.fields) - set(fields or self.fields):
             del self.fields[name]
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {name: ["Send at least one field to change."] for name in self.fields}
+            )
+        if "state" in attrs and "status" in attrs:
+            raise serializers.ValidationError({"status": ["Send state or status, not both."]})
+        for name in ("eta", "reason"):
+            if name in attrs and "state" not in attrs:
+                raise serializers.ValidationError({name: [f"{name} goes with a state."]})
+        if "eta" in attrs and attrs["state"] not in order_policy.ETA_STATES:
+            raise serializers.ValidationError(
+                {"eta": [f"An eta goes with {' or '.join(sorted(order_policy.ETA_STATES))}."]}
+            )
+        return attrs
 
 
 # --- Accounts (configured in settings.DJOSER) ----------------------------------------------

@@ -20,20 +20,29 @@ from .errors import (
     AlreadyRated,
     BadIdempotencyKey,
     CartLineTooLarge,
+    DomainError,
     EmptyCart,
+    ItemsUnavailable,
+    MoveNotPossible,
     NoSlugInTitle,
     NotDeliveryCrew,
+    NotOrderable,
+    ReasonRequired,
+    Shortage,
     SlugTaken,
+    StockShort,
 )
 from .models import (
     IDEMPOTENCY_KEY_MAX,
     QUANTITY_MAX,
+    STOCK_MAX,
     ApiToken,
     Cart,
     Category,
     MenuItem,
     Order,
     OrderItem,
+    OrderStateChange,
     Rating,
 )
 
@@ -172,11 +181,17 @@ def cart_add_item(*, user, menuitem: MenuItem, quantity: int) -> tuple[Cart, boo
     it stays within the bound. Racing adds of the same dish are applied one after the other
     by the database and none is lost; an add that would pass the bound changes nothing.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_cart_upsert_sql(), [user.pk, menuitem.pk, quantity, QUANTITY_MAX])
-        row = cursor.fetchone()
+    if not menuitem.orderable:
+        raise NotOrderable(menuitem.title)
+    # A cart holds no stock, but never asks for more than is left when it is filled.
+    bound = QUANTITY_MAX if menuitem.stock is None else min(QUANTITY_MAX, menuitem.stock)
+    row = None
+    if quantity <= bound:
+        with connection.cursor() as cursor:
+            cursor.execute(_cart_upsert_sql(), [user.pk, menuitem.pk, quantity, bound])
+            row = cursor.fetchone()
     if row is None:
-        raise CartLineTooLarge()
+        raise _too_many(menuitem)
     line_id, total = row
     # An existing line holds at least 1, so only a new line ends at exactly `quantity`.
     line = Cart(pk=line_id, user=user, menuitem=menuitem, quantity=total)
@@ -197,7 +212,15 @@ def _cart_upsert_sql() -> str:
     )
 
 
+def _too_many(menuitem: MenuItem) -> DomainError:
+    if menuitem.stock is not None and menuitem.stock < QUANTITY_MAX:
+        return StockShort(menuitem.title, menuitem.stock)
+    return CartLineTooLarge()
+
+
 def cart_set_quantity(*, line: Cart, quantity: int) -> Cart:
+    if line.menuitem.stock is not None and quantity > line.menuitem.stock:
+        raise _too_many(line.menuitem)
     line.quantity = quantity
     line.save(update_fields=["quantity"])
     return line
@@ -215,18 +238,27 @@ def cart_clear(*, user) -> int:
 # --- Orders -------------------------------------------------------------------------------
 
 
-def order_place(*, user, idempotency_key: str | None = None) -> tuple[Order, bool]:
+def order_place(
+    *,
+    user,
+    idempotency_key: str | None = None,
+    fulfilment: str = Order.Fulfilment.DELIVERY,
+    payment_method: str = Order.PaymentMethod.CASH,
+    note: str = "",
+) -> tuple[Order, bool]:
     """Turn the user's cart into an order in one transaction; True when a new order was made.
 
     The cart rows are locked, so a second placement of the same cart waits and then finds it
-    empty. With an idempotency key, a retry within 24 hours returns the first order instead.
-    A new order comes back with `lines`, the lines just written, as selectors give them.
+    empty. Counted dishes lose the ordered portions in the same transaction, or nothing at
+    all happens. With an idempotency key, a retry within 24 hours returns the first order.
+    A new order comes back with `lines` and `changes`, as selectors give them.
     """
     if idempotency_key is not None and not 0 < len(idempotency_key) <= IDEMPOTENCY_KEY_MAX:
         raise BadIdempotencyKey()
+    details = {"fulfilment": fulfilment, "payment_method": payment_method, "note": note}
     try:
         with transaction.atomic():
-            return _order_place(user=user, idempotency_key=idempotency_key)
+            return _order_place(user=user, idempotency_key=idempotency_key, details=details)
     except IntegrityError:
         # Two requests with the same key raced past the lookup: the unique constraint let
         # one through; answer with its order.
@@ -235,15 +267,17 @@ def order_place(*, user, idempotency_key: str | None = None) -> tuple[Order, boo
         return Order.objects.get(user=user, idempotency_key=idempotency_key), False
 
 
-def _order_place(*, user, idempotency_key: str | None) -> tuple[Order, bool]:
-    # of=("self",): lock the cart rows only. Locking the joined dishes as well would make two
-    # customers with the same dishes in their carts deadlock each other.
+def _order_place(*, user, idempotency_key: str | None, details: dict) -> tuple[Order, bool]:
+    # The cart rows and their dishes, locked in the dishes' order: every transaction that
+    # takes stock (placing, cancelling) locks dishes by ascending id, so none waits on
+    # another in a circle. NO KEY: adding a dish to a cart meanwhile is not blocked.
     lines = list(
-        Cart.objects.select_for_update(of=("self",))
+        Cart.objects.select_for_update(of=("self", "menuitem"), no_key=True)
         .filter(user=user)
         .select_related("menuitem")
-        .order_by("id")
+        .order_by("menuitem_id")
     )
+    lines.sort(key=lambda line: line.pk)  # the order's lines keep the cart's order
     # Looked up after taking the lock: a concurrent request with the same key has committed
     # by now, and its order is visible.
     if idempotency_key is not None:
@@ -255,6 +289,9 @@ def _order_place(*, user, idempotency_key: str | None) -> tuple[Order, bool]:
             previous.save(update_fields=["idempotency_key"])
     if not lines:
         raise EmptyCart()
+    shortages = [shortage for shortage in map(_shortage, lines) if shortage]
+    if shortages:
+        raise ItemsUnavailable(shortages)
     # Prices come from the menu at this moment, so a client cannot choose what it pays.
     items = [
         OrderItem(
@@ -263,6 +300,7 @@ def _order_place(*, user, idempotency_key: str | None) -> tuple[Order, bool]:
             quantity=line.quantity,
             unit_price=line.menuitem.price,
             price=line.menuitem.price * line.quantity,
+            counted=line.menuitem.stock is not None,
         )
         for line in lines
     ]
@@ -271,36 +309,144 @@ def _order_place(*, user, idempotency_key: str | None) -> tuple[Order, bool]:
         total=sum(item.price for item in items),
         date=timezone.localdate(),
         idempotency_key=idempotency_key or "",
+        **details,
     )
     for item in items:
         item.order = order
     OrderItem.objects.bulk_create(items)
+    counted = [line.menuitem for line in lines if line.menuitem.stock is not None]
+    for line in lines:
+        if line.menuitem.stock is not None:
+            line.menuitem.stock -= line.quantity
+    if counted:
+        MenuItem.objects.bulk_update(counted, ["stock"])
+        caching.invalidate(caching.MENU)  # stock and orderable show on the menu
     Cart.objects.filter(pk__in=[line.pk for line in lines]).delete()
-    order.lines = items
+    order.lines, order.changes = items, []
     caching.invalidate(caching.ORDERS)
     return order, True
+
+
+def _shortage(line: Cart) -> Shortage | None:
+    dish = line.menuitem
+    left = 0 if not dish.available else dish.stock
+    if left is None or left >= line.quantity:
+        return None
+    return Shortage(menuitem_id=dish.pk, title=dish.title, requested=line.quantity, left=left)
 
 
 _UNSET = object()
 
 
-def order_update(*, order: Order, delivery_crew=_UNSET, status=_UNSET) -> Order:
-    """Assign (or unassign, with None) a crew member and/or set the delivered flag."""
-    fields = []
-    if delivery_crew is not _UNSET:
-        if delivery_crew is not None and not order_policy.can_deliver(delivery_crew):
-            raise NotDeliveryCrew()
-        order.delivery_crew = delivery_crew
-        fields.append("delivery_crew")
-    if status is not _UNSET:
-        order.status = status
-        fields.append("status")
-    if fields:
-        order.save(update_fields=fields)
-        caching.invalidate(caching.ORDERS)
+def order_update(
+    *,
+    order: Order,
+    by=None,
+    delivery_crew=_UNSET,
+    status=_UNSET,
+    state=_UNSET,
+    eta=_UNSET,
+    reason: str | None = None,
+    payment_status=_UNSET,
+) -> Order:
+    """Change an order as `by` asks: its crew member, the course's delivered flag, its state
+    (with an eta or a reason), its payment. `by` None is the system itself: no caller rules.
+
+    The order row is locked and read afresh, so two changes of one order (two cancels, say)
+    are judged one after the other. A crew member is assigned first, so the same request can
+    send the order out with them.
+    """
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        fields = set()
+        if delivery_crew is not _UNSET:
+            if delivery_crew is not None and not order_policy.can_deliver(delivery_crew):
+                raise NotDeliveryCrew()
+            order.delivery_crew = delivery_crew
+            fields.add("delivery_crew")
+        if status is not _UNSET:
+            fields |= _set_status(order, by=by, done=status)
+        if state is not _UNSET:
+            fields |= _move(order, by=by, to=state, eta=eta, reason=reason)
+        if payment_status is not _UNSET:
+            order_policy.check_payment(by, order, payment_status)
+            order.payment_status = payment_status
+            fields.add("payment_status")
+        if fields:
+            order.save(update_fields=sorted(fields))
+            caching.invalidate(caching.ORDERS)
     return order
 
 
+def _move(order: Order, *, by, to: str, eta=_UNSET, reason: str | None = None) -> set[str]:
+    move = order_policy.check_move(by, order, to)
+    if move.needs_reason and not reason:
+        raise ReasonRequired()
+    fields = _enter(order, to, by=by, reason=reason)
+    if eta is not _UNSET:
+        order.eta = eta
+        fields.add("eta")
+    return fields
+
+
+def _set_status(order: Order, *, by, done: bool) -> set[str]:
+    """The course's flag: true moves straight to delivered (picked up), false back from it."""
+    order_policy.check_status_setter(by, order)
+    if done and order.state == Order.State.CANCELLED:
+        allowed = order_policy.allowed_states(by, order) if by is not None else []
+        raise MoveNotPossible("A cancelled order cannot be delivered.", allowed)
+    if done == order.status:
+        return set()  # already so: nothing to record
+    if done:
+        pickup = order.fulfilment == Order.Fulfilment.PICKUP
+        return _enter(order, Order.State.PICKED_UP if pickup else Order.State.DELIVERED, by=by)
+    before = [change.state for change in order.history.order_by("id")][-2:-1]
+    return _enter(order, before[0] if before else Order.State.PLACED, by=by)
+
+
+def _enter(order: Order, state: str, *, by, reason: str | None = None) -> set[str]:
+    """Put the order in `state` and record the move; cancelling gives back what it took."""
+    fields = {"state"}
+    if state == Order.State.CANCELLED:
+        order.cancel_reason = reason or None
+        fields.add("cancel_reason")
+        _give_back_stock(order)
+        if order.payment_status == Order.PaymentStatus.PAID:
+            order.payment_status = Order.PaymentStatus.REFUND_DUE
+            fields.add("payment_status")
+    order.state = state
+    OrderStateChange.objects.create(order=order, state=state, by=by, reason=reason or None)
+    return fields
+
+
+def _give_back_stock(order: Order) -> None:
+    """Put the portions the order took back on its dishes that still exist and are counted.
+
+    Called with the order row locked and once per order (only an open order is cancelled or
+    deleted open), so the portions go back exactly once.
+    """
+    taken = dict(
+        order.items.filter(counted=True, menuitem__isnull=False).values_list(
+            "menuitem_id", "quantity"
+        )
+    )
+    dishes = list(
+        MenuItem.objects.select_for_update(no_key=True)
+        .filter(pk__in=taken, stock__isnull=False)
+        .order_by("id")
+    )
+    for dish in dishes:
+        dish.stock = min(dish.stock + taken[dish.pk], STOCK_MAX)
+    if dishes:
+        MenuItem.objects.bulk_update(dishes, ["stock"])
+        caching.invalidate(caching.MENU)
+
+
 def order_delete(*, order: Order) -> None:
-    order.delete()
+    """Delete an order (an admin's correction); one still open gives its stock back first."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.is_open:
+            _give_back_stock(order)
+        order.delete()
     caching.invalidate(caching.ORDERS)

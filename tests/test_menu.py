@@ -300,6 +300,9 @@ def test_anonymous_lists_menu_items_in_the_documented_shape(api_client):
             "featured": False,
             "category": {"id": category.pk, "slug": "mains", "title": "Mains"},
             "rating": {"average": None, "count": 0},
+            "available": True,
+            "stock": None,
+            "orderable": True,
         }
     ]
 

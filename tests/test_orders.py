@@ -108,9 +108,13 @@ def test_order_shape(customer_client, customer_user, crew_user):
     response = customer_client.get(f"{ORDERS}/{order.pk}")
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    placed_at = body["placed_at"]
+    assert datetime.datetime.fromisoformat(placed_at) == order.created_at
+    customer = {"id": customer_user.pk, "username": customer_user.username}
+    assert body == {
         "id": order.pk,
-        "user": {"id": customer_user.pk, "username": customer_user.username},
+        "user": customer,
         "delivery_crew": {"id": crew_user.pk, "username": crew_user.username},
         "status": False,
         "total": "25.00",
@@ -124,6 +128,15 @@ def test_order_shape(customer_client, customer_user, crew_user):
                 "price": "25.00",
             }
         ],
+        "state": "placed",
+        "fulfilment": "delivery",
+        "payment_method": "cash",
+        "payment_status": "unpaid",
+        "eta": None,
+        "note": "",
+        "cancel_reason": None,
+        "placed_at": placed_at,
+        "history": [{"state": "placed", "at": placed_at, "by": customer, "reason": None}],
     }
 
 
@@ -1029,7 +1042,9 @@ def test_an_order_reads_the_same_in_the_list_and_on_its_own(
     )
     listed = manager_client.get("/api/orders").json()["results"]
     alone = manager_client.get(f"/api/orders/{order.pk}").json()
-    assert listed == [alone]
+    # The detail adds the order's history to the shape lists show.
+    assert [*alone] == [*listed[0], "history"]
+    assert listed == [{name: value for name, value in alone.items() if name != "history"}]
     assert alone["total"] == "39.25"
     assert alone["delivery_crew"] == {"id": crew_user.pk, "username": crew_user.username}
 

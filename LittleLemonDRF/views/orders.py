@@ -7,7 +7,9 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
+    inline_serializer,
 )
+from rest_framework import serializers as drf_serializers
 from rest_framework import status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -16,11 +18,41 @@ from .. import order_policy, selectors, services
 from ..filters import OrderFilter
 from ..pagination import OrderPagination
 from ..permissions import CanChangeOrder, CanDeleteOrder
-from ..serializers import OrderSerializer, OrderUpdateSerializer
+from ..serializers import (
+    OrderCreateSerializer,
+    OrderSerializer,
+    OrderSummarySerializer,
+    OrderUpdateSerializer,
+)
 from ..throttles import (
     OrderCreateThrottle,
 )
 from .menu import ID_PATTERN
+
+MOVE_409 = "The order cannot make that move now; `allowed` lists where you may move it."
+MOVE_CONFLICT = inline_serializer(
+    "OrderMoveConflict",
+    {
+        "detail": drf_serializers.CharField(),
+        "allowed": drf_serializers.ListField(child=drf_serializers.CharField()),
+    },
+)
+UNAVAILABLE = inline_serializer(
+    "OrderItemsUnavailable",
+    {
+        "detail": drf_serializers.CharField(),
+        "unavailable": inline_serializer(
+            "UnavailableLine",
+            {
+                "menuitem_id": drf_serializers.IntegerField(),
+                "title": drf_serializers.CharField(),
+                "requested": drf_serializers.IntegerField(),
+                "left": drf_serializers.IntegerField(),
+            },
+            many=True,
+        ),
+    },
+)
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -34,24 +66,38 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 
 @extend_schema_view(
+    list=extend_schema(responses=OrderSummarySerializer(many=True)),
     create=extend_schema(
-        request=None,
+        request=OrderCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
         responses={
             201: OpenApiResponse(OrderSerializer, "The order placed from the cart."),
             200: OpenApiResponse(OrderSerializer, "A retry: the order first placed with the key."),
+            409: OpenApiResponse(
+                UNAVAILABLE, "A dish is switched off or short of stock; nothing changed."
+            ),
         },
     ),
     update=extend_schema(
         request=OrderUpdateSerializer,
-        description="Managers and admins: assign a delivery crew member and set the status.",
+        description=(
+            "Managers and admins: assign a delivery crew member and set the status (as in "
+            "the course), and optionally move the order (`state`, `eta`, `reason`) or its "
+            "payment."
+        ),
+        responses={200: OrderSerializer, 409: OpenApiResponse(MOVE_CONFLICT, MOVE_409)},
     ),
     partial_update=extend_schema(
         request=OrderUpdateSerializer,
         description=(
-            "Managers and admins may change `delivery_crew` and `status`; the assigned "
-            "delivery crew member may change `status` only."
+            "Managers and admins may change every field; the assigned delivery crew member "
+            "`state`, `status` and `payment_status`; the customer only `state: cancelled` "
+            "(with an optional `reason`) on a placed order. Moves follow the transition "
+            "table: placed > accepted > preparing > ready > out_for_delivery > delivered "
+            "(pickup: ready > picked_up); cancelled from any open state (a reason required "
+            "once accepted)."
         ),
+        responses={200: OrderSerializer, 409: OpenApiResponse(MOVE_CONFLICT, MOVE_409)},
     ),
     destroy=extend_schema(responses={204: None}),
 )
@@ -84,7 +130,7 @@ class OrderViewSet(viewsets.ModelViewSet):
         # Page through ids, then read that page as rows (selectors.order_rows).
         ids = self.filter_queryset(self.get_queryset()).prefetch_related(None)
         page = self.paginate_queryset(ids.values_list("pk", flat=True))
-        order = self.get_serializer()
+        order = OrderSummarySerializer()
         rows = selectors.order_rows(
             list(page),
             paths=order.value_paths(),
@@ -93,8 +139,12 @@ class OrderViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response([order.from_row(row) for row in rows])
 
     def create(self, request, *args, **kwargs):
+        choices = OrderCreateSerializer(data=request.data)
+        choices.is_valid(raise_exception=True)
         order, created = services.order_place(
-            user=request.user, idempotency_key=request.headers.get("Idempotency-Key")
+            user=request.user,
+            idempotency_key=request.headers.get("Idempotency-Key"),
+            **choices.validated_data,
         )
         if not created:  # a retry: the first order, read back with its lines
             order = self.get_queryset().get(pk=order.pk)
@@ -105,15 +155,16 @@ class OrderViewSet(viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         order = self.get_object()
-        rights = order_policy.change_rights(request.user, order)
         sent = request.data.keys() if isinstance(request.data, Mapping) else ()
         partial = kwargs.get("partial", False)
-        rights.check(sent, replacing=not partial)
-        serializer = OrderUpdateSerializer(
-            data=request.data, partial=partial and rights.partial, fields=rights.fields
+        order_policy.check_fields(request.user, order, sent, replacing=not partial)
+        change = OrderUpdateSerializer(
+            data=request.data,
+            partial=partial,
+            fields=order_policy.fields_allowed(request.user, order),
         )
-        serializer.is_valid(raise_exception=True)
-        services.order_update(order=order, **serializer.validated_data)
+        change.is_valid(raise_exception=True)
+        services.order_update(order=order, by=request.user, **change.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
 
     def perform_destroy(self, instance):
