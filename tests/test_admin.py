@@ -106,3 +106,91 @@ def test_admin_assigns_orders_to_a_crew_member_in_bulk(staff_browser):
     assert response.status_code == 302
     assigned = Order.objects.filter(pk__in=[o.pk for o in orders])
     assert set(assigned.values_list("delivery_crew", flat=True)) == {crew.pk}
+
+
+def _act(browser, action, orders):
+    return browser.post(
+        "/admin/LittleLemonDRF/order/",
+        {"action": action, "_selected_action": [o.pk for o in orders]},
+        follow=True,
+    )
+
+
+@pytest.mark.django_db
+def test_admin_moves_orders_by_the_transition_table_as_the_staff_member(staff_browser, admin_user):
+    placed = make_order(make_user())
+    delivered = make_order(make_user(), status=True)
+
+    response = _act(staff_browser, "move_to_accepted", [placed, delivered])
+
+    assert response.status_code == 200
+    placed.refresh_from_db()
+    delivered.refresh_from_db()
+    assert placed.state == "accepted"
+    assert delivered.state == "delivered"  # the table has no such move: left as it was
+    change = placed.history.get()
+    assert (change.state, change.by_id) == ("accepted", admin_user.pk)
+    html = response.content.decode()
+    assert "1 order(s) moved to accepted" in html
+    assert f"#{delivered.pk}: An order that is delivered cannot move to accepted." in html
+
+
+@pytest.mark.django_db
+def test_admin_cancelling_a_started_order_needs_the_api_reason(staff_browser):
+    order = make_order(make_user())
+    _act(staff_browser, "move_to_accepted", [order])
+
+    response = _act(staff_browser, "move_to_cancelled", [order])
+
+    order.refresh_from_db()
+    assert order.state == "accepted"
+    assert "needs a reason" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_marks_paid_and_cancelling_then_refunds(staff_browser):
+    dish = make_menu_item(price="8.00")
+    dish.stock = 4
+    dish.save()
+    order = make_order(make_user(), [(dish, 3)])
+    _act(staff_browser, "mark_paid", [order])
+    _act(staff_browser, "move_to_cancelled", [order])
+    order.refresh_from_db()
+    dish.refresh_from_db()
+    assert (order.state, order.payment_status) == ("cancelled", "refund_due")
+    assert dish.stock == 4  # the 3 portions came back
+
+    _act(staff_browser, "mark_refunded", [order])
+
+    order.refresh_from_db()
+    assert order.payment_status == "refunded"
+
+
+@pytest.mark.django_db
+def test_order_page_shows_state_payment_and_read_only_history(staff_browser):
+    order = make_order(make_user())
+    _act(staff_browser, "move_to_accepted", [order])
+
+    html = staff_browser.get(f"/admin/LittleLemonDRF/order/{order.pk}/change/").content.decode()
+
+    assert "history (after placement)" in html.lower()
+    assert 'name="history-0-state"' not in html  # history is not editable
+    assert 'name="state"' not in html  # moves go through the actions
+    assert "Accepted" in html
+
+
+@pytest.mark.django_db
+def test_sold_out_filter_lists_dishes_switched_off_or_at_zero(staff_browser):
+    off = make_menu_item("Pasta Primavera")
+    off.available = False
+    off.save()
+    gone = make_menu_item("Baklava")
+    gone.stock = 0
+    gone.save()
+    make_menu_item("Greek Salad")
+
+    html = staff_browser.get("/admin/LittleLemonDRF/menuitem/?sold_out=yes").content.decode()
+
+    assert "Pasta Primavera" in html
+    assert "Baklava" in html
+    assert "Greek Salad" not in html
