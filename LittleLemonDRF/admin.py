@@ -139,14 +139,14 @@ class CartAdmin(admin.ModelAdmin):
             services.cart_remove_line(line=line)
 
 
-class OrderItemInline(admin.TabularInline):
-    """Order lines are history: shown, never edited."""
+class HistoryInline(admin.TabularInline):
+    """Rows that are history: shown, never added, edited or deleted."""
 
-    model = OrderItem
-    fields = ["title", "quantity", "unit_price", "price", "menuitem"]
-    readonly_fields = fields
     extra = 0
     can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -155,21 +155,17 @@ class OrderItemInline(admin.TabularInline):
         return False
 
 
-class OrderStateChangeInline(admin.TabularInline):
-    """The order's moves after its placement: history, shown, never edited."""
+class OrderItemInline(HistoryInline):
+    model = OrderItem
+    fields = ["title", "quantity", "unit_price", "price", "menuitem"]
+
+
+class OrderStateChangeInline(HistoryInline):
+    """The order's moves after its placement."""
 
     model = OrderStateChange
     fields = ["state", "at", "by", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "history (after placement)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Order)
