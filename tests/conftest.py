@@ -1,5 +1,6 @@
-"""Shared fixtures: an API client, a user and a client per role, a clean cache per test, and a
-small restaurant (`world`) for the tests that send every route something."""
+"""Shared fixtures: an API client, a user and a client per role, a clean cache per test, a
+small restaurant (`world`) for the tests that send every route something, and the manager's
+helpers that set orders and dishes up through the API."""
 
 from types import SimpleNamespace
 
@@ -10,12 +11,17 @@ from rest_framework.test import APIClient
 from LittleLemonDRF import roles
 from tests.factories import (
     add_to_cart,
+    client_for,
     make_category,
     make_menu_item,
     make_order,
     make_rating,
     make_user,
 )
+from tests.races import generous_throttles  # noqa: F401  (applied by races.RACE_MARKS)
+
+ORDERS = "/api/orders"
+MENU_ITEMS = "/api/menu-items"
 
 
 @pytest.fixture(autouse=True)
@@ -30,13 +36,6 @@ def _clean_cache():
 def api_client():
     """An anonymous client."""
     return APIClient()
-
-
-def _client_for(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    client.user = user
-    return client
 
 
 @pytest.fixture
@@ -65,28 +64,33 @@ def other_customer_user(db):
 
 
 @pytest.fixture
+def other_crew_user(db):
+    return make_user("cleo_crew", groups=[roles.DELIVERY_CREW])
+
+
+@pytest.fixture
 def admin_client(admin_user):
-    return _client_for(admin_user)
+    return client_for(admin_user)
 
 
 @pytest.fixture
 def manager_client(manager_user):
-    return _client_for(manager_user)
+    return client_for(manager_user)
 
 
 @pytest.fixture
 def crew_client(crew_user):
-    return _client_for(crew_user)
+    return client_for(crew_user)
 
 
 @pytest.fixture
 def customer_client(customer_user):
-    return _client_for(customer_user)
+    return client_for(customer_user)
 
 
 @pytest.fixture
 def other_customer_client(other_customer_user):
-    return _client_for(other_customer_user)
+    return client_for(other_customer_user)
 
 
 @pytest.fixture
@@ -96,6 +100,28 @@ def role_client(request):
     if role == "anon":
         return APIClient()
     return request.getfixturevalue(f"{role}_client")
+
+
+@pytest.fixture
+def client_as(request, api_client, other_crew_user):
+    """The client of one role: manager, admin, crew (crew_user), other_crew, owner (the
+    customer), other_customer or anon."""
+    fixtures = {
+        "manager": "manager_client",
+        "admin": "admin_client",
+        "crew": "crew_client",
+        "owner": "customer_client",
+        "other_customer": "other_customer_client",
+    }
+
+    def client_as(role):
+        if role == "anon":
+            return api_client
+        if role == "other_crew":
+            return client_for(other_crew_user)
+        return request.getfixturevalue(fixtures[role])
+
+    return client_as
 
 
 @pytest.fixture
@@ -154,3 +180,106 @@ def world(customer_user, other_customer_user, crew_user, manager_user, admin_use
     return SimpleNamespace(
         category=category, item=item, customer=customer_user, lines=lines, refs=refs
     )
+
+
+# --- The manager's helpers: orders and dishes set up and read back through the API ----------
+
+
+@pytest.fixture
+def office(manager_user):
+    """The manager's own client, for setting orders and dishes up and reading them back."""
+    return client_for(manager_user)
+
+
+@pytest.fixture
+def place_order(customer_user):
+    """Order what is in the cart through the API (as the customer unless told); the order's id."""
+
+    def place_order(body=None, *, user=None):
+        response = client_for(user or customer_user).post(ORDERS, body)
+        assert response.status_code == 201, response.content
+        return response.json()["id"]
+
+    return place_order
+
+
+@pytest.fixture
+def advance(office):
+    """Move an order through `states` with the manager's PATCH (cancelling with a reason)."""
+
+    def advance(order_id, *states):
+        for state in states:
+            body = {"state": state}
+            if state == "cancelled":
+                body["reason"] = "Kitchen closed"
+            response = office.patch(f"{ORDERS}/{order_id}", body)
+            assert response.status_code == 200, (state, response.content)
+
+    return advance
+
+
+@pytest.fixture
+def assign(office):
+    """Give an order to a delivery crew member with the manager's PATCH."""
+
+    def assign(order_id, crew):
+        response = office.patch(f"{ORDERS}/{order_id}", {"delivery_crew": crew.pk})
+        assert response.status_code == 200, response.content
+
+    return assign
+
+
+@pytest.fixture
+def detail(office):
+    """The order as the manager reads it (history included)."""
+
+    def detail(order_id):
+        response = office.get(f"{ORDERS}/{order_id}")
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return detail
+
+
+@pytest.fixture
+def set_dish(office):
+    """PATCH a dish's fields (stock, available) as the manager, through the API."""
+
+    def set_dish(item, **fields):
+        response = office.patch(f"{MENU_ITEMS}/{item.pk}", fields)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return set_dish
+
+
+@pytest.fixture
+def dish_of(office):
+    """A dish as the API shows it to the manager."""
+
+    def dish_of(item):
+        response = office.get(f"{MENU_ITEMS}/{item.pk}")
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return dish_of
+
+
+@pytest.fixture
+def stock_of(dish_of):
+    def stock_of(item):
+        return dish_of(item)["stock"]
+
+    return stock_of
+
+
+@pytest.fixture
+def counted(set_dish):
+    """A new dish with `stock` portions counted."""
+
+    def counted(stock, title=None, price="6.00"):
+        item = make_menu_item(title, price)
+        set_dish(item, stock=stock)
+        return item
+
+    return counted

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
 
 from LittleLemonDRF import caching, services
 from LittleLemonDRF.models import Cart, Category, MenuItem, Order
@@ -70,6 +71,14 @@ def make_order(user, lines=None, *, delivery_crew=None, status=False) -> Order:
     if delivery_crew is not None or status:
         services.order_update(order=order, delivery_crew=delivery_crew, status=status)
     return order
+
+
+def client_for(user) -> APIClient:
+    """A client that acts as `user` (force_authenticate); the user is kept on `client.user`."""
+    client = APIClient()
+    client.force_authenticate(user)
+    client.user = user
+    return client
 
 
 def gone_id(obj) -> int:

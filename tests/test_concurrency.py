@@ -10,101 +10,19 @@ as is); the locks, constraints and database are never mocked.
 import itertools
 import threading
 import time
-import traceback
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
-from dataclasses import dataclass
 from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from LittleLemonDRF import services
 from LittleLemonDRF.models import Cart, Order, OrderItem, Rating
 from tests.factories import add_to_cart, make_menu_item, make_user
+from tests.races import RACE_MARKS, THREAD_TIMEOUT, race, send_one, statuses, token_key
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL row locks and real concurrent transactions; "
-        "run `make test-postgres`",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-THREAD_TIMEOUT = 60  # seconds; a deadlock shows up as a failure, never as a hung suite
-
-
-@pytest.fixture(autouse=True)
-def _generous_throttles(settings):
-    # Throttling is not under test here: a 429 would hide what the race did.
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            scope: "1000/minute" for scope in ("anon", "user", "ratings", "orders", "login")
-        },
-    }
-
-
-@dataclass
-class Outcome:
-    status: int
-    body: object
-    error: str = ""  # the server-side traceback of a 5xx
-
-    def __repr__(self):
-        return f"{self.status} {self.body!r}{self.error}"
-
-
-def _send(key, send, hook=None):
-    """One request in this thread, with its own client and a real token header.
-
-    `hook` (a Django execute wrapper) sees every query of this thread's connection. The
-    connection is closed afterwards, so the test database can be dropped at the end.
-    """
-    try:
-        client = APIClient(raise_request_exception=False)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-        with connection.execute_wrapper(hook) if hook else nullcontext():
-            response = send(client)
-        error = ""
-        if response.status_code >= 500 and response.exc_info:
-            error = "\n" + "".join(traceback.format_exception(*response.exc_info))
-        try:
-            body = response.json()
-        except ValueError:
-            body = response.content[:200]
-        return Outcome(response.status_code, body, error)
-    finally:
-        connection.close()
-
-
-def _token_key(user):
-    return Token.objects.get_or_create(user=user)[0].key
-
-
-def _race(user, count, send, hook_factory=None):
-    """`send(client)` as `user` from `count` threads released together; the outcomes.
-
-    `hook_factory()`, when given, makes each thread's own query hook.
-    """
-    key = _token_key(user)
-    barrier = threading.Barrier(count)
-
-    def worker(client):
-        barrier.wait(timeout=THREAD_TIMEOUT)
-        return send(client)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        futures = [
-            pool.submit(_send, key, worker, hook_factory() if hook_factory else None)
-            for _ in range(count)
-        ]
-        return [future.result(timeout=THREAD_TIMEOUT) for future in futures]
+pytestmark = RACE_MARKS
 
 
 CART_TABLE = f'"{Cart._meta.db_table}"'
@@ -112,10 +30,6 @@ CART_TABLE = f'"{Cart._meta.db_table}"'
 
 def _locks_cart_rows(sql):
     return CART_TABLE in sql and "FOR UPDATE" in sql
-
-
-def _statuses(outcomes):
-    return sorted(outcome.status for outcome in outcomes)
 
 
 # --- Orders -------------------------------------------------------------------------------
@@ -151,9 +65,9 @@ def test_two_simultaneous_orders_of_one_cart_place_it_once():
     customer = make_user()
     lines = _fill_cart(customer)
 
-    outcomes = _race(customer, 2, lambda client: client.post("/api/orders"), _hold_the_cart_lock)
+    outcomes = race([customer] * 2, lambda client: client.post("/api/orders"), _hold_the_cart_lock)
 
-    assert _statuses(outcomes) == [201, 400], outcomes
+    assert statuses(outcomes) == [201, 400], outcomes
     placed = next(outcome for outcome in outcomes if outcome.status == 201)
     refused = next(outcome for outcome in outcomes if outcome.status == 400)
     assert refused.body == {"detail": "Your cart is empty."}
@@ -172,14 +86,13 @@ def test_simultaneous_orders_with_one_idempotency_key_place_one_order(count):
     customer = make_user()
     _fill_cart(customer)
 
-    outcomes = _race(
-        customer,
-        count,
+    outcomes = race(
+        [customer] * count,
         lambda client: client.post("/api/orders", HTTP_IDEMPOTENCY_KEY="checkout-7f3a"),
         _hold_the_cart_lock,
     )
 
-    assert _statuses(outcomes) == [200] * (count - 1) + [201], outcomes
+    assert statuses(outcomes) == [200] * (count - 1) + [201], outcomes
     order = Order.objects.get(user=customer)
     assert {outcome.body["id"] for outcome in outcomes} == {order.pk}
     assert order.idempotency_key == "checkout-7f3a"
@@ -188,7 +101,7 @@ def test_simultaneous_orders_with_one_idempotency_key_place_one_order(count):
 
 
 def _post_order_in_thread(pool, user, hook=None):
-    return pool.submit(_send, _token_key(user), lambda client: client.post("/api/orders"), hook)
+    return pool.submit(send_one, token_key(user), lambda client: client.post("/api/orders"), hook)
 
 
 def _lock_waiters():
@@ -234,7 +147,7 @@ def test_customers_ordering_overlapping_dishes_at_once_all_get_their_orders():
         others.extend(_post_order_in_thread(pool, user) for user in (ann, ben))
         outcomes = [f.result(timeout=THREAD_TIMEOUT) for f in [cleos, *others]]
 
-    assert _statuses(outcomes) == [201, 201, 201], outcomes
+    assert statuses(outcomes) == [201, 201, 201], outcomes
     for user, total in ((ann, "15.00"), (ben, "15.00"), (cleo, "10.00")):
         assert Order.objects.get(user=user).total == Decimal(total)
     assert not Cart.objects.exists()
@@ -255,13 +168,12 @@ def test_ten_simultaneous_duplicate_ratings_store_one():
         return rating_create(**kwargs)
 
     with mock.patch.object(services, "rating_create", delayed):
-        outcomes = _race(
-            customer,
-            10,
+        outcomes = race(
+            [customer] * 10,
             lambda client: client.post("/api/ratings", {"menuitem_id": dish.pk, "rating": 4}),
         )
 
-    assert _statuses(outcomes) == [201] + [400] * 9, outcomes
+    assert statuses(outcomes) == [201] + [400] * 9, outcomes
     rating = Rating.objects.get(user=customer, menuitem=dish)
     created = next(outcome for outcome in outcomes if outcome.status == 201)
     assert created.body["id"] == rating.pk
@@ -300,9 +212,8 @@ def _stagger_after_the_first_cart_query():
 
 
 def _add_simultaneously(user, dish, quantity, count=10):
-    return _race(
-        user,
-        count,
+    return race(
+        [user] * count,
         lambda client: client.post(
             "/api/cart/menu-items", {"menuitem_id": dish.pk, "quantity": quantity}
         ),
@@ -317,7 +228,7 @@ def test_ten_simultaneous_adds_of_one_dish_make_one_line_of_ten():
     outcomes = _add_simultaneously(customer, dish, 1)
 
     assert all(outcome.status < 500 for outcome in outcomes), outcomes
-    assert _statuses(outcomes) == [200] * 9 + [201], outcomes
+    assert statuses(outcomes) == [200] * 9 + [201], outcomes
     line = Cart.objects.get(user=customer)
     assert line.menuitem_id == dish.pk
     assert line.quantity == 10
@@ -329,8 +240,8 @@ def test_simultaneous_large_adds_never_take_a_line_past_100():
 
     outcomes = _add_simultaneously(customer, dish, 30)
 
-    assert set(_statuses(outcomes)) <= {200, 201, 400}, outcomes
-    assert _statuses(outcomes).count(201) == 1, outcomes
+    assert set(statuses(outcomes)) <= {200, 201, 400}, outcomes
+    assert statuses(outcomes).count(201) == 1, outcomes
     line = Cart.objects.get(user=customer)
     assert line.quantity <= 100
     # Every accepted add counted, no refused one did.
@@ -348,5 +259,5 @@ def test_simultaneous_large_adds_fill_the_line_as_far_as_it_goes():
     outcomes = _add_simultaneously(customer, dish, 30)
 
     # Whatever the order, three adds of 30 fit (90) and a fourth would pass 100.
-    assert _statuses(outcomes) == [200, 200, 201] + [400] * 7, outcomes
+    assert statuses(outcomes) == [200, 200, 201] + [400] * 7, outcomes
     assert Cart.objects.get(user=customer).quantity == 90

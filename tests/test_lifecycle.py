@@ -5,11 +5,9 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from LittleLemonDRF import roles
 from LittleLemonDRF.models import Cart, Order
-from tests.factories import add_to_cart, make_menu_item, make_user
+from tests.factories import add_to_cart, make_menu_item
 
 ORDERS = "/api/orders"
 MANAGERS = {"manager", "admin"}
@@ -17,13 +15,6 @@ EVERYONE = ["manager", "admin", "crew", "other_crew", "owner", "other_customer",
 DELIVERY_PATH = ["accepted", "preparing", "ready", "out_for_delivery", "delivered"]
 PICKUP_PATH = ["accepted", "preparing", "ready", "picked_up"]
 ETA = "2031-05-04T18:30:00Z"
-
-
-def _client(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    client.user = user
-    return client
 
 
 def _when(text):
@@ -47,68 +38,18 @@ def _ids(response):
     return [row["id"] for row in response.json()["results"]]
 
 
-# --- Fixtures: people, and orders in a chosen state -------------------------------------------
+# --- Fixtures: orders in a chosen state ------------------------------------------------------
 
 
 @pytest.fixture
-def other_crew_user(db):
-    return make_user("cleo_crew", groups=[roles.DELIVERY_CREW])
-
-
-@pytest.fixture
-def office(manager_user):
-    """The manager's own client, for setting orders up and reading them back."""
-    return _client(manager_user)
-
-
-@pytest.fixture
-def place(customer_user):
+def place(customer_user, place_order):
     """Place an order through the API (as the customer unless told) and return its id."""
 
     def place(body=None, *, user=None):
-        user = user or customer_user
-        add_to_cart(user, make_menu_item(price="10.00"), 2)
-        response = _client(user).post(ORDERS, body or {})
-        assert response.status_code == 201, response.content
-        return response.json()["id"]
+        add_to_cart(user or customer_user, make_menu_item(price="10.00"), 2)
+        return place_order(body or {}, user=user)
 
     return place
-
-
-@pytest.fixture
-def advance(office):
-    """Move an order through `states` with the manager's PATCH (cancelling with a reason)."""
-
-    def advance(order_id, *states):
-        for state in states:
-            body = {"state": state}
-            if state == "cancelled":
-                body["reason"] = "Kitchen closed"
-            response = office.patch(f"{ORDERS}/{order_id}", body)
-            assert response.status_code == 200, (state, response.content)
-
-    return advance
-
-
-@pytest.fixture
-def assign(office):
-    def assign(order_id, crew):
-        response = office.patch(f"{ORDERS}/{order_id}", {"delivery_crew": crew.pk})
-        assert response.status_code == 200, response.content
-
-    return assign
-
-
-@pytest.fixture
-def detail(office):
-    """The order as the manager reads it (history included)."""
-
-    def detail(order_id):
-        response = office.get(f"{ORDERS}/{order_id}")
-        assert response.status_code == 200, response.content
-        return response.json()
-
-    return detail
 
 
 @pytest.fixture
@@ -123,28 +64,6 @@ def order_in(place, advance, assign, crew_user):
         return order_id
 
     return order_in
-
-
-@pytest.fixture
-def client_as(request, api_client, other_crew_user):
-    """The client of one role: manager, admin, crew (the assigned one), other_crew, owner,
-    other_customer or anon."""
-    fixtures = {
-        "manager": "manager_client",
-        "admin": "admin_client",
-        "crew": "crew_client",
-        "owner": "customer_client",
-        "other_customer": "other_customer_client",
-    }
-
-    def client_as(role):
-        if role == "anon":
-            return api_client
-        if role == "other_crew":
-            return _client(other_crew_user)
-        return request.getfixturevalue(fixtures[role])
-
-    return client_as
 
 
 def _by(user):

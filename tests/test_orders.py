@@ -39,11 +39,6 @@ def _fill_cart(user, *lines):
 
 
 @pytest.fixture
-def other_crew_user(db):
-    return make_user("cleo_crew", groups=[roles.DELIVERY_CREW])
-
-
-@pytest.fixture
 def assigned_order(customer_user, crew_user):
     return make_order(customer_user, delivery_crew=crew_user)
 

@@ -1,46 +1,11 @@
 """An order's payment_status: who marks the money taken, refunds, and the changes that are 409."""
 
 import pytest
-from rest_framework.test import APIClient
 
-from LittleLemonDRF import roles
-from tests.factories import add_to_cart, make_menu_item, make_user
+from tests.factories import add_to_cart, make_menu_item
 
 ORDERS = "/api/orders"
 DELIVERY_PATH = ["accepted", "preparing", "ready", "out_for_delivery", "delivered"]
-
-
-def _client(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    client.user = user
-    return client
-
-
-@pytest.fixture
-def other_crew_user(db):
-    return make_user("cleo_crew", groups=[roles.DELIVERY_CREW])
-
-
-@pytest.fixture
-def office(manager_user):
-    """The manager's own client, for setting orders up and reading them back."""
-    return _client(manager_user)
-
-
-@pytest.fixture
-def advance(office):
-    """Move an order through `states` with the manager's PATCH (cancelling with a reason)."""
-
-    def advance(order_id, *states):
-        for state in states:
-            body = {"state": state}
-            if state == "cancelled":
-                body["reason"] = "Kitchen closed"
-            response = office.patch(f"{ORDERS}/{order_id}", body)
-            assert response.status_code == 200, (state, response.content)
-
-    return advance
 
 
 @pytest.fixture
@@ -53,17 +18,7 @@ def set_payment(office):
 
 
 @pytest.fixture
-def detail(office):
-    def detail(order_id):
-        response = office.get(f"{ORDERS}/{order_id}")
-        assert response.status_code == 200, response.content
-        return response.json()
-
-    return detail
-
-
-@pytest.fixture
-def order_with(customer_user, crew_user, office, advance, set_payment):
+def order_with(customer_user, crew_user, place_order, assign, advance, set_payment):
     """A delivery order of the customer's, assigned to crew_user, in `state` with `payment`.
 
     `refund_due` and `refunded` orders are paid orders cancelled by the manager.
@@ -71,11 +26,8 @@ def order_with(customer_user, crew_user, office, advance, set_payment):
 
     def order_with(payment="unpaid", state="placed"):
         add_to_cart(customer_user, make_menu_item(price="8.00"), 1)
-        placed = _client(customer_user).post(ORDERS, {"payment_method": "card"})
-        assert placed.status_code == 201, placed.content
-        order_id = placed.json()["id"]
-        assigned = office.patch(f"{ORDERS}/{order_id}", {"delivery_crew": crew_user.pk})
-        assert assigned.status_code == 200, assigned.content
+        order_id = place_order({"payment_method": "card"})
+        assign(order_id, crew_user)
         if state == "cancelled" or payment in ("refund_due", "refunded"):
             steps = ["cancelled"]
         else:
@@ -88,26 +40,6 @@ def order_with(customer_user, crew_user, office, advance, set_payment):
         return order_id
 
     return order_with
-
-
-@pytest.fixture
-def client_as(request, api_client, other_crew_user):
-    fixtures = {
-        "manager": "manager_client",
-        "admin": "admin_client",
-        "crew": "crew_client",
-        "owner": "customer_client",
-        "other_customer": "other_customer_client",
-    }
-
-    def client_as(role):
-        if role == "anon":
-            return api_client
-        if role == "other_crew":
-            return _client(other_crew_user)
-        return request.getfixturevalue(fixtures[role])
-
-    return client_as
 
 
 # --- Marking the money taken ----------------------------------------------------------------

@@ -5,10 +5,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from LittleLemonDRF.models import Cart, MenuItem, Order
-from tests.factories import add_to_cart, make_category, make_menu_item, make_order
+from tests.factories import add_to_cart, client_for, make_category, make_menu_item, make_order
 
 User = get_user_model()
 
@@ -21,59 +20,7 @@ NON_WRITERS = ["customer", "crew"]
 
 def _client(user):
     """A client for the user loaded afresh (group names are cached on a user object)."""
-    client = APIClient()
-    client.force_authenticate(User.objects.get(pk=user.pk))
-    return client
-
-
-@pytest.fixture
-def office(manager_user):
-    """The manager's own client, for setting dishes and orders up and reading them back."""
-    return _client(manager_user)
-
-
-@pytest.fixture
-def set_dish(office):
-    """PATCH a dish's fields (stock, available) as the manager, through the API."""
-
-    def set_dish(item, **fields):
-        response = office.patch(f"{MENU_ITEMS}/{item.pk}", fields)
-        assert response.status_code == 200, response.content
-        return response.json()
-
-    return set_dish
-
-
-@pytest.fixture
-def dish_of(office):
-    """A dish as the API shows it to the manager."""
-
-    def dish_of(item):
-        response = office.get(f"{MENU_ITEMS}/{item.pk}")
-        assert response.status_code == 200, response.content
-        return response.json()
-
-    return dish_of
-
-
-@pytest.fixture
-def stock_of(dish_of):
-    def stock_of(item):
-        return dish_of(item)["stock"]
-
-    return stock_of
-
-
-@pytest.fixture
-def counted(set_dish):
-    """A new dish with `stock` portions counted."""
-
-    def counted(stock, title=None, price="6.00"):
-        item = make_menu_item(title, price)
-        set_dish(item, stock=stock)
-        return item
-
-    return counted
+    return client_for(User.objects.get(pk=user.pk))
 
 
 def _cart(client):
@@ -503,30 +450,15 @@ def test_after_a_409_the_customer_fixes_the_cart_and_places_the_order(
 
 
 @pytest.fixture
-def placed(customer_user):
+def placed(customer_user, place_order):
     """The customer places an order of `lines` through the API; returns its id."""
 
     def placed(lines):
         for item, quantity in lines:
             add_to_cart(customer_user, item, quantity)
-        response = _client(customer_user).post(ORDERS)
-        assert response.status_code == 201, response.content
-        return response.json()["id"]
+        return place_order()
 
     return placed
-
-
-@pytest.fixture
-def advance(office):
-    def advance(order_id, *states):
-        for state in states:
-            body = {"state": state}
-            if state == "cancelled":
-                body["reason"] = "Kitchen closed"
-            response = office.patch(f"{ORDERS}/{order_id}", body)
-            assert response.status_code == 200, (state, response.content)
-
-    return advance
 
 
 def test_owner_cancelling_gives_counted_portions_back(customer_client, counted, placed, stock_of):
