@@ -149,10 +149,9 @@ def server_env(database_url: str) -> dict[str, str]:
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_SECURE_COOKIES": "0",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "BENCH_BASELINE": "1",
         "LOG_FORMAT": "json",
         "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "LittleLemon.settings",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
         **{f"THROTTLE_{s}": THROTTLE_RATE for s in ("ANON", "USER", "RATINGS", "ORDERS", "LOGIN")},
     }
     if not os.environ.get("REDIS_URL"):
@@ -190,7 +189,7 @@ def fixtures() -> dict:
     """Tokens, a category slug and dish ids from the seeded database."""
     from rest_framework.authtoken.models import Token
 
-    from LittleLemonDRF.management.commands import seed_bench
+    from bench.management.commands import seed_bench
     from LittleLemonDRF.models import Category, MenuItem
 
     tokens = dict(Token.objects.values_list("user__username", "key"))
