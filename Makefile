@@ -81,11 +81,11 @@ test-postgres: install
 soak: install
 	$(PY) scripts/soak.py
 
-# BENCH_SECONDS (10 per endpoint and round), BENCH_ROUNDS (3), BENCH_SCALE (1 or 10), BENCH_PORT,
+# BENCH_SECONDS (10 per endpoint and round), BENCH_ROUNDS (3), BENCH_SCALE (1 or 10),
 # BENCH_WORKERS, BENCH_ONLY (names, for a quick look); SQLite by default,
 # PostgreSQL + Redis with DATABASE_URL (a database named *bench*, recreated) and REDIS_URL.
 bench: install
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
 # FUZZ_EXAMPLES=N bounds the examples per operation (default 50).
 fuzz: install
