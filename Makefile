@@ -77,9 +77,10 @@ pytest: install
 test-postgres: install
 	DATABASE_URL=$(POSTGRES_URL) REDIS_URL=$(REDIS_TEST_URL) $(MAKE) --no-print-directory pytest
 
-# SOAK_CLIENTS, SOAK_SECONDS, SOAK_PORT adjust it; DATABASE_URL / REDIS_URL choose the servers.
+# SOAK_CLIENTS, SOAK_SECONDS, WEB_CONCURRENCY adjust it; DATABASE_URL / REDIS_URL choose the
+# servers.
 soak: install
-	$(PY) scripts/soak.py
+	$(PY) -m scripts.soak
 
 # BENCH_SECONDS (10 per endpoint and round), BENCH_ROUNDS (3), BENCH_SCALE (1 or 10),
 # BENCH_WORKERS, BENCH_ONLY (names, for a quick look); SQLite by default,
