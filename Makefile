@@ -90,7 +90,7 @@ bench: install
 
 # FUZZ_EXAMPLES=N bounds the examples per operation (default 50).
 fuzz: install
-	scripts/fuzz.sh
+	$(PY) -m scripts.fuzz
 
 # The end-to-end suite drives Debian's Chromium (never Playwright's own download) against the
 # app under gunicorn with debug off; see e2e/conftest.py. E2E_ARGS are passed on to pytest.
