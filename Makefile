@@ -77,19 +77,20 @@ pytest: install
 test-postgres: install
 	DATABASE_URL=$(POSTGRES_URL) REDIS_URL=$(REDIS_TEST_URL) $(MAKE) --no-print-directory pytest
 
-# SOAK_CLIENTS, SOAK_SECONDS, SOAK_PORT adjust it; DATABASE_URL / REDIS_URL choose the servers.
+# SOAK_CLIENTS, SOAK_SECONDS, WEB_CONCURRENCY adjust it; DATABASE_URL / REDIS_URL choose the
+# servers.
 soak: install
-	$(PY) scripts/soak.py
+	$(PY) -m scripts.soak
 
-# BENCH_SECONDS (10 per endpoint and round), BENCH_ROUNDS (3), BENCH_SCALE (1 or 10), BENCH_PORT,
+# BENCH_SECONDS (10 per endpoint and round), BENCH_ROUNDS (3), BENCH_SCALE (1 or 10),
 # BENCH_WORKERS, BENCH_ONLY (names, for a quick look); SQLite by default,
 # PostgreSQL + Redis with DATABASE_URL (a database named *bench*, recreated) and REDIS_URL.
 bench: install
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
 # FUZZ_EXAMPLES=N bounds the examples per operation (default 50).
 fuzz: install
-	scripts/fuzz.sh
+	$(PY) -m scripts.fuzz
 
 # The end-to-end suite drives Debian's Chromium (never Playwright's own download) against the
 # app under gunicorn with debug off; see e2e/conftest.py. E2E_ARGS are passed on to pytest.

@@ -215,8 +215,6 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 # --- API ------------------------------------------------------------------------------
-# `make bench` only: a route that does no work, to measure the framework's own ceiling.
-BENCH_BASELINE = env_bool("BENCH_BASELINE", False)
 TOKEN_TTL = env_duration("TOKEN_TTL", "30d")
 
 REST_FRAMEWORK = {

@@ -3,7 +3,6 @@
 Every route takes its trailing slash as optional, for every method, without a redirect.
 """
 
-from django.conf import settings
 from django.urls import include, re_path
 from rest_framework.routers import SimpleRouter
 
@@ -63,6 +62,3 @@ urlpatterns = [
     ),
     re_path(r"^health/?$", views.HealthView.as_view(), name="health"),
 ]
-
-if settings.BENCH_BASELINE:
-    urlpatterns.append(re_path(r"^bench/baseline/?$", views.BenchBaselineView.as_view()))

@@ -1,10 +1,12 @@
 """make bench: requests per second of the main endpoints, against a no-work baseline.
 
-Seeds a fresh database (`manage.py seed_bench`), counts the queries of each request in
-process, starts gunicorn (BENCH_WORKERS sync workers: 3 with Redis, 1 without; debug off,
-pinned to CPU 0) and loads each endpoint with wrk (pinned to CPU 1) for BENCH_SECONDS.
-Prints a table and writes bench/results/<date>-<db>[-x<scale>].json with a PNG chart.
-BENCH_ONLY=name,... runs the baseline and those endpoints only, and writes nothing.
+Seeds a fresh database (`manage.py seed_bench`, under bench.settings), counts the queries of
+each request in process, starts gunicorn through tests/servers.py (BENCH_WORKERS sync
+workers: 3 with Redis, 1 without; debug off, pinned to CPU 0, on a free port) and loads each
+endpoint with wrk (pinned to CPU 1) for BENCH_SECONDS. Prints a table and writes
+bench/results/<date>-<db>[-x<scale>].json with a PNG chart. BENCH_ONLY=name,... runs the
+baseline and those endpoints only, and writes nothing. Run it with `make bench`
+(`python -m bench.run` from the project folder).
 
 SQLite in a temporary directory by default; with DATABASE_URL (PostgreSQL, a database whose
 name contains "bench", dropped and created again) and REDIS_URL, PostgreSQL + Redis.
@@ -15,20 +17,19 @@ import logging
 import os
 import platform
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+from tests import servers
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
-PY = str(ROOT / ".venv" / "bin" / "python")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "1"))
 # Rounds over every endpoint, each figure the median of its rounds: one run on a shared
@@ -36,7 +37,6 @@ WARMUP = int(os.environ.get("BENCH_WARMUP", "1"))
 # endpoints are measured over the same minutes.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
-PORT = int(os.environ.get("BENCH_PORT", "8799"))
 # With Redis, three sync workers on the one core the server gets: gunicorn's 2 x cores + 1
 # and the production default (WEB_CONCURRENCY). One worker leaves the core idle while it waits
 # on PostgreSQL and Redis, a quarter of the time in the write mix. Without Redis, one: the
@@ -48,10 +48,13 @@ ONLY = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
 # Eight connections keep the one worker busy while wrk waits on answers. Reads use one wrk
 # thread; the write mix one thread per connection, since each connection is its own customer.
 CONNECTIONS = 8
-# Throttling stays on (its cache reads and writes are part of every request) with rates no
-# benchmark reaches. The window is one second: DRF keeps every timestamp of the window, and
-# a one-minute window at these rates would copy a list of tens of thousands per request.
-THROTTLE_RATE = "1000000/second"
+# Throttling stays on (its cache reads and writes are part of every request) at the helper's
+# lifted rates, which no benchmark reaches.
+THROTTLE_RATE = servers.UNTHROTTLED
+# The production gunicorn settings, as `make serve-prod` runs them.
+SERVER = servers.Gunicorn(
+    workers=WORKERS, config="python:LittleLemon.gunicorn", options=("--worker-class=sync",)
+)
 TARGETS = {"menu_anon": 0.50, "menu_token": 0.35, "menu_filtered": 0.30}
 TARGETS |= {"orders_manager": 0.12, "orders_customer": 0.12}
 SERVER_LOG = BENCH / "server.log"
@@ -114,50 +117,31 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or sys.exit("wrk was installed but is not on PATH.")
 
 
-def pinned(cpu: int) -> list[str]:
-    taskset = shutil.which("taskset")
-    return [taskset, "-c", str(cpu)] if taskset and os.cpu_count() and os.cpu_count() > 1 else []
-
-
 def fresh_database(workdir: Path) -> tuple[str, str]:
     """A URL of an empty database and its kind, sqlite or postgres."""
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         return f"sqlite:///{workdir / 'bench.sqlite3'}", "sqlite"
     import dj_database_url
-    import psycopg
-    from psycopg import sql
 
     cfg = dj_database_url.parse(url)
     if not cfg["ENGINE"].endswith("postgresql"):
         sys.exit("DATABASE_URL: make bench runs on SQLite (leave it unset) or PostgreSQL.")
     if "bench" not in cfg["NAME"]:
         sys.exit(f"Refusing to drop database {cfg['NAME']!r}: its name must contain 'bench'.")
-    params = {k: cfg[k.upper()] or None for k in ("host", "port", "user", "password")}
-    with psycopg.connect(**params, dbname="postgres", autocommit=True) as conn:
-        name = sql.Identifier(cfg["NAME"])
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    servers.create_database(url, replace=True)
     return url, "postgres"
 
 
 def server_env(database_url: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "bench-only-secret-key-never-used-elsewhere-0123456789abcdefghij",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_SECURE_COOKIES": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "BENCH_BASELINE": "1",
-        "LOG_FORMAT": "json",
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "LittleLemon.settings",
-        **{f"THROTTLE_{s}": THROTTLE_RATE for s in ("ANON", "USER", "RATINGS", "ORDERS", "LOGIN")},
-    }
-    if not os.environ.get("REDIS_URL"):
-        env.pop("REDIS_URL", None)
-    return env
+    """A production-like run under bench.settings, logging at production's level, INFO."""
+    return servers.production_env(
+        database_url=database_url,
+        redis_url=os.environ.get("REDIS_URL"),
+        settings="bench.settings",
+        throttle_rate=THROTTLE_RATE,
+        log_level="INFO",
+    )
 
 
 def settle(database_url: str, db: str) -> None:
@@ -177,9 +161,9 @@ def settle(database_url: str, db: str) -> None:
     os.sync()
 
 
-def manage(*args: str) -> float:
+def manage(env: dict[str, str], *args: str) -> float:
     started = time.monotonic()
-    subprocess.run([PY, "manage.py", *args], cwd=ROOT, check=True)
+    print(servers.manage(env, *args), end="")
     return time.monotonic() - started
 
 
@@ -190,7 +174,7 @@ def fixtures() -> dict:
     """Tokens, a category slug and dish ids from the seeded database."""
     from rest_framework.authtoken.models import Token
 
-    from LittleLemonDRF.management.commands import seed_bench
+    from bench.management.commands import seed_bench
     from LittleLemonDRF.models import Category, MenuItem
 
     tokens = dict(Token.objects.values_list("user__username", "key"))
@@ -238,46 +222,10 @@ def queries_per_request(endpoint: Endpoint, fx: dict) -> float:
     return len(captured) / len(steps)
 
 
-# --- The server and wrk -------------------------------------------------------------------
+# --- wrk ----------------------------------------------------------------------------------
 
 
-def start_server(env: dict) -> subprocess.Popen:
-    log = SERVER_LOG.open("w")
-    command = [
-        *pinned(0),
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "LittleLemon.wsgi",
-        "--config=python:LittleLemon.gunicorn",
-        f"--workers={WORKERS}",
-        "--worker-class=sync",
-        f"--bind=127.0.0.1:{PORT}",
-    ]
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn exited early; see {SERVER_LOG}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/health", timeout=5) as r:
-                if r.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    stop_server(server)
-    sys.exit(f"gunicorn did not answer /api/health within 60 s; see {SERVER_LOG}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-
-
-def wrk(wrk_bin: str, endpoint: Endpoint, fx: dict, seconds: int, workdir: Path) -> dict:
+def wrk(wrk_bin: str, url: str, endpoint: Endpoint, fx: dict, seconds: int, workdir: Path) -> dict:
     env = {**os.environ, "BENCH_WRK_DIR": str(BENCH / "wrk")}
     threads = 1
     if endpoint.write_mix:
@@ -289,7 +237,7 @@ def wrk(wrk_bin: str, endpoint: Endpoint, fx: dict, seconds: int, workdir: Path)
         env["BENCH_TOKEN"] = fx[endpoint.token] if endpoint.token else ""
         script = "read.lua"
     command = [
-        *pinned(1),
+        *servers.pinned(1),
         wrk_bin,
         f"-t{threads}",
         f"-c{CONNECTIONS}",
@@ -297,7 +245,7 @@ def wrk(wrk_bin: str, endpoint: Endpoint, fx: dict, seconds: int, workdir: Path)
         "--timeout=30s",
         "--latency",
         f"--script={BENCH / 'wrk' / script}",
-        f"http://127.0.0.1:{PORT}{endpoint.path}",
+        f"{url}{endpoint.path}",
     ]
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     for line in out.stdout.splitlines():
@@ -417,6 +365,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="littlelemon-bench-"))
     try:
         run(wrk_bin, workdir, started)
+    except servers.ServerFailed as error:
+        sys.exit(f"{error}\n(the server's whole log: {SERVER_LOG})")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -424,15 +374,16 @@ def main() -> None:
 def run(wrk_bin: str, workdir: Path, started: float) -> None:
     database_url, db = fresh_database(workdir)
     env = server_env(database_url)
+    # The in-process part (queries per request) runs under the server's environment exactly.
+    os.environ.clear()
     os.environ.update(env)
     cache = "Redis" if env.get("REDIS_URL") else "local-memory cache"
     print(f"make bench: {db} + {cache}, scale {SCALE:g}, {SECONDS} s per endpoint")
     print(f"  throttling on, every THROTTLE_* lifted to {THROTTLE_RATE} so nothing answers 429")
-    timings = {"migrate_s": manage("migrate", "--noinput", "--verbosity=0")}
-    timings["seed_s"] = manage("seed_bench", f"--scale={SCALE:g}")
+    timings = {"migrate_s": manage(env, "migrate", "--noinput", "--verbosity=0")}
+    timings["seed_s"] = manage(env, "seed_bench", f"--scale={SCALE:g}")
     settle(database_url, db)
 
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -449,17 +400,14 @@ def run(wrk_bin: str, workdir: Path, started: float) -> None:
     queries = {e.name: queries_per_request(e, fx) for e in plan}
     connections.close_all()
 
-    server = start_server(env)
     raw = {e.name: [] for e in plan}
-    try:
+    with servers.running(env, command=SERVER, cpu=0, log=SERVER_LOG) as server:
         for round_ in range(1, ROUNDS + 1):
             for endpoint in plan:
                 print(f"  round {round_}/{ROUNDS}: {endpoint.label} ...", flush=True)
                 if WARMUP and round_ == 1:
-                    wrk(wrk_bin, endpoint, fx, WARMUP, workdir)
-                raw[endpoint.name].append(wrk(wrk_bin, endpoint, fx, SECONDS, workdir))
-    finally:
-        stop_server(server)
+                    wrk(wrk_bin, server.url, endpoint, fx, WARMUP, workdir)
+                raw[endpoint.name].append(wrk(wrk_bin, server.url, endpoint, fx, SECONDS, workdir))
 
     rows = [figures(e, raw[e.name], queries[e.name]) for e in plan]
     baseline = rows[0].requests_per_second
@@ -483,9 +431,9 @@ def run(wrk_bin: str, workdir: Path, started: float) -> None:
         "commit": git_commit(),
         "machine": {"cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count()},
         "server": f"gunicorn, {WORKERS} sync worker(s), debug off"
-        + (", CPU 0" if pinned(0) else ""),
+        + (", CPU 0" if servers.pinned(0) else ""),
         "load": f"wrk -c{CONNECTIONS}, -t1 for reads, -t{CONNECTIONS} for the write mix"
-        + (", CPU 1" if pinned(1) else ""),
+        + (", CPU 1" if servers.pinned(1) else ""),
         "throttle_rates": THROTTLE_RATE,
         "timings": {k: round(v, 1) for k, v in timings.items()},
         "endpoints": [asdict(r) for r in rows],

@@ -1,16 +1,13 @@
 """End-to-end fixtures: the app under gunicorn with debug off, and Debian's Chromium.
 
-The server runs on a scratch SQLite database in a temporary folder, as `make fuzz` does. Every
-page a test opens is watched: a JavaScript console error, an uncaught exception or a static
-file that fails to load fails the test at teardown.
+The server (tests/servers.py) runs on a scratch SQLite database in a temporary folder, as
+`make fuzz` does, and serves its collected static files itself. Every page a test opens is
+watched: a JavaScript console error, an uncaught exception or a static file that fails to load
+fails the test at teardown.
 """
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -19,10 +16,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import servers
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-PYTHON = ROOT / ".venv" / "bin" / "python"
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -88,81 +84,17 @@ class Server:
         return status, json.loads(raw) if raw else None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _manage(env, *args) -> str:
-    result = subprocess.run(
-        [str(PYTHON), "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"manage.py {args[0]} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("e2e-server")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "THROTTLE_"))}
-    env.pop("REDIS_URL", None)
-    env.update(
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="e2e-secret-key-only-for-this-local-run-0123456789abcdefghijklmnop",
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_SECURE_COOKIES="0",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=f"sqlite:///{workdir}/e2e.sqlite3",
-        DJANGO_LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
-    for scope in ("ANON", "USER", "RATINGS", "ORDERS", "LOGIN"):
-        env[f"THROTTLE_{scope}"] = "100000/minute"
-
-    _manage(env, "migrate", "--noinput")
-    _manage(env, "collectstatic", "--noinput")
-    _manage(env, "seed_menu")
-    out = _manage(env, "shell", "-c", SETUP_ACCOUNTS.format(password=PASSWORD))
+    env = servers.production_env(database_url=f"sqlite:///{workdir}/e2e.sqlite3")
+    servers.prepare_database(env, collectstatic=True)
+    out = servers.manage(env, "shell", "-c", SETUP_ACCOUNTS.format(password=PASSWORD))
     accounts = json.loads(out.strip().splitlines()[-1])
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     log = workdir / "gunicorn.log"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [str(GUNICORN), "LittleLemon.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/api/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield Server(url=url, accounts=accounts, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with servers.running(env, command=servers.Gunicorn(workers=2), log=log) as running:
+        yield Server(url=running.url, accounts=accounts, log=log)
     if "Traceback" in log.read_text():
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copy(log, ARTIFACTS / "gunicorn.log")

@@ -1,93 +1,75 @@
 """make soak: a fixed mix of menu reads, cart adds and order placements from many clients.
 
-Starts `scripts/serve-prod.sh` (gunicorn, debug off, PostgreSQL + Redis, HTTPS) on its own
-port with throttling lifted, drives it from SOAK_CLIENTS threads for SOAK_SECONDS, prints
-throughput, latency, error and 5xx counts, then checks in the database that every order
-answered with 201 exists with its lines and total, and that every cart it consumed is empty.
-Exits non-zero on any 5xx, transport error or inconsistency.
+Starts the production configuration through tests/servers.py (gunicorn with its production
+settings, WEB_CONCURRENCY workers, debug off, PostgreSQL + Redis, HTTPS with a self-signed
+certificate, `check --deploy` clean) on a free port with throttling lifted, drives it from
+SOAK_CLIENTS threads for SOAK_SECONDS, prints throughput, latency, error and 5xx counts, then
+checks in the database that every order answered with 201 exists with its lines and total,
+and that every cart it consumed is empty. Exits non-zero on any 5xx, transport error or
+inconsistency. Run it with `make soak` (`python -m scripts.soak` from the project folder).
 """
 
 import http.client
 import json
 import os
 import random
-import signal
 import ssl
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
+import dj_database_url
+
+from tests import servers
+
 ROOT = Path(__file__).resolve().parent.parent
-PY = str(ROOT / ".venv" / "bin" / "python")
-PORT = int(os.environ.get("SOAK_PORT", "8543"))
 CLIENTS = int(os.environ.get("SOAK_CLIENTS", "50"))
 SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
+DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/littlelemon_soak")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4")
+# What `make serve-prod` runs: the production gunicorn settings and number of workers.
+SERVER = servers.Gunicorn(
+    workers=int(os.environ.get("WEB_CONCURRENCY", "3")), config="python:LittleLemon.gunicorn"
+)
 # The mix, per request: menu page reads, cart adds, order placements.
 MIX = [("menu", 0.6), ("cart", 0.25), ("order", 0.15)]
-TLS = ssl._create_unverified_context()  # the serve-prod certificate is self-signed
-
-ENV = {
-    **os.environ,
-    "PORT": str(PORT),
-    "DATABASE_URL": os.environ.get(
-        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/littlelemon_soak"
-    ),
-    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4"),
-    "DJANGO_LOG_LEVEL": "WARNING",
-    **{f"THROTTLE_{scope}": "1000000/minute" for scope in ("ANON", "USER", "ORDERS", "LOGIN")},
-}
 
 
-def start_server() -> subprocess.Popen:
-    log = open(ROOT / ".soak-server.log", "w")  # noqa: SIM115  (closed with the process)
-    server = subprocess.Popen(
-        [str(ROOT / "scripts" / "serve-prod.sh")],
-        cwd=ROOT,
-        env=ENV,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"serve-prod exited early; see {log.name}")
+class Target:
+    """The server under load, over HTTPS, trusting its certificate and no other."""
+
+    def __init__(self, port: int, tls: servers.TLS):
+        self.port = port
+        self.context = ssl.create_default_context(cafile=str(tls.certfile))
+
+    def request(self, method, path, token=None, body=None):
+        conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30, context=self.context)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Token {token}"
         try:
-            if request("GET", "/api/health")[0] == 200:
-                return server
-        except OSError:
-            time.sleep(0.5)
-    sys.exit("serve-prod did not answer /api/health within 120 s")
+            conn.request(method, path, body=json.dumps(body) if body else None, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            return response.status, json.loads(data) if data else None
+        finally:
+            conn.close()
 
 
-def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
+def prepare(env: dict[str, str]) -> None:
+    """The database, created on first use as serve-prod does, migrated, with the menu."""
+    if dj_database_url.parse(DATABASE_URL)["ENGINE"].endswith("postgresql"):
+        servers.create_database(DATABASE_URL)
+    servers.prepare_database(env, collectstatic=True)
+    servers.manage(env, "check", "--deploy", "--fail-level", "WARNING")
 
 
-def request(method, path, token=None, body=None):
-    conn = http.client.HTTPSConnection("127.0.0.1", PORT, timeout=30, context=TLS)
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Token {token}"
-    try:
-        conn.request(method, path, body=json.dumps(body) if body else None, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        return response.status, json.loads(data) if data else None
-    finally:
-        conn.close()
-
-
-def make_customers(count: int) -> list[str]:
+def make_customers(env: dict[str, str], count: int) -> list[str]:
     """Users and tokens straight through the ORM: the login throttle guards the real routes."""
     code = f"""
 import json
@@ -100,25 +82,13 @@ for n in range({count}):
     tokens.append(token_for_login(user=user).key)
 print(json.dumps(tokens))
 """
-    out = subprocess.run(
-        [PY, "manage.py", "shell", "-c", code],
-        cwd=ROOT,
-        env={**ENV, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secret_key()},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def secret_key() -> str:
-    return os.environ.get("DJANGO_SECRET_KEY") or (ROOT / ".secret_key").read_text().strip()
+    return json.loads(servers.manage(env, "shell", "-c", code).strip().splitlines()[-1])
 
 
 class Client(threading.Thread):
-    def __init__(self, token: str, menu_ids: list[int], deadline: float):
+    def __init__(self, target: Target, token: str, menu_ids: list[int], deadline: float):
         super().__init__(daemon=True)
-        self.token, self.menu_ids, self.deadline = token, menu_ids, deadline
+        self.target, self.token, self.menu_ids, self.deadline = target, token, menu_ids, deadline
         self.latencies, self.statuses, self.kinds = [], Counter(), Counter()
         self.orders = []  # bodies of 201 answers to POST /api/orders
         self.cart_since_last_order = Counter()  # menu item id -> quantity
@@ -143,27 +113,26 @@ class Client(threading.Thread):
     def send(self, kind):
         if kind == "menu":
             size = self.rng.choice([5, 10, 20])
-            return request("GET", f"/api/menu-items?page_size={size}", self.token)
+            return self.target.request("GET", f"/api/menu-items?page_size={size}", self.token)
         if kind == "cart":
             item = self.rng.choice(self.menu_ids)
-            status, body = request(
+            status, body = self.target.request(
                 "POST", "/api/cart/menu-items", self.token, {"menuitem_id": item, "quantity": 1}
             )
             if status in (200, 201):
                 self.cart_since_last_order[item] += 1
             return status, body
-        status, body = request("POST", "/api/orders", self.token)
+        status, body = self.target.request("POST", "/api/orders", self.token)
         if status == 201:
             self.orders.append((body, dict(self.cart_since_last_order)))
             self.cart_since_last_order.clear()
         return status, body
 
 
-def verify(clients: list[Client]) -> list[str]:
+def verify(env: dict[str, str], clients: list[Client]) -> list[str]:
     """Every 201 order is in the database as answered; every consumed cart is empty."""
-    os.environ.update({**ENV, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secret_key()})
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "LittleLemon.settings")
-    sys.path.insert(0, str(ROOT))
+    os.environ.clear()
+    os.environ.update(env)
     import django
 
     django.setup()
@@ -200,23 +169,38 @@ def verify(clients: list[Client]) -> list[str]:
 
 
 def main():
-    server = start_server()
-    try:
-        tokens = make_customers(CLIENTS)
-        menu_ids = [
-            item["id"] for item in request("GET", "/api/menu-items?page_size=100")[1]["results"]
-        ]
-        deadline = time.monotonic() + SECONDS
-        clients = [Client(token, menu_ids, deadline) for token in tokens]
-        started = time.monotonic()
-        for client in clients:
-            client.start()
-        for client in clients:
-            client.join(SECONDS + 60)
-        elapsed = time.monotonic() - started
-    finally:
-        stop_server(server)
+    with tempfile.TemporaryDirectory(prefix="littlelemon-soak-") as workdir:
+        tls = servers.self_signed_tls(Path(workdir))
+        env = servers.production_env(database_url=DATABASE_URL, redis_url=REDIS_URL, tls=tls)
+        try:
+            prepare(env)
+            with servers.running(env, command=SERVER, log=ROOT / ".soak-server.log") as server:
+                clients, elapsed = soak(Target(server.port, tls), make_customers(env, CLIENTS))
+        except servers.ServerFailed as error:
+            sys.exit(str(error))
+    failed = report(clients, elapsed)
+    problems = verify(env, clients)
+    print(f"  database   {'consistent' if not problems else f'{len(problems)} problems'}")
+    for problem in problems[:20]:
+        print(f"    - {problem}")
+    sys.exit(1 if failed or problems else 0)
 
+
+def soak(target: Target, tokens: list[str]) -> tuple[list[Client], float]:
+    """The clients, once they have run for SECONDS, and how long that took."""
+    menu = target.request("GET", "/api/menu-items?page_size=100")[1]["results"]
+    deadline = time.monotonic() + SECONDS
+    clients = [Client(target, token, [item["id"] for item in menu], deadline) for token in tokens]
+    started = time.monotonic()
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(SECONDS + 60)
+    return clients, time.monotonic() - started
+
+
+def report(clients: list[Client], elapsed: float) -> bool:
+    """Print the figures; whether any request failed."""
     statuses = sum((c.statuses for c in clients), Counter())
     kinds = sum((c.kinds for c in clients), Counter())
     latencies = sorted(lat for c in clients for lat in c.latencies)
@@ -225,8 +209,9 @@ def main():
     server_errors = sum(n for status, n in statuses.items() if status >= 500)
     transport = sum(c.transport_errors for c in clients)
     placed = sum(len(c.orders) for c in clients)
-    where = ENV["DATABASE_URL"]
-    print(f"soak: {CLIENTS} clients for {elapsed:.0f} s against make serve-prod ({where})")
+    print(
+        f"soak: {CLIENTS} clients for {elapsed:.0f} s against serve-prod's set-up ({DATABASE_URL})"
+    )
     print(f"  requests   {total}  ({total / elapsed:.1f}/s): {dict(kinds)}")
     print(f"  statuses   {dict(sorted(statuses.items()))}")
     print(
@@ -235,11 +220,7 @@ def main():
     )
     print(f"  orders     {placed} placed ({placed / elapsed:.1f}/s)")
     print(f"  errors     {errors} (4xx/5xx), 5xx {server_errors}, transport {transport}")
-    problems = verify(clients)
-    print(f"  database   {'consistent' if not problems else f'{len(problems)} problems'}")
-    for problem in problems[:20]:
-        print(f"    - {problem}")
-    sys.exit(1 if server_errors or transport or errors or problems else 0)
+    return bool(server_errors or transport or errors)
 
 
 if __name__ == "__main__":

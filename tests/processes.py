@@ -21,14 +21,17 @@ OUR_VARIABLES = (
 )
 
 
+def clean_environ() -> dict[str, str]:
+    """This process's environment minus the variables the settings read."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(OUR_VARIABLES)}
+
+
 def project_python(*args: str, **env: str) -> subprocess.CompletedProcess:
     """`python *args` in the project folder, under this environment minus ours, plus `env`."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(OUR_VARIABLES)}
-    clean.update(env)
     return subprocess.run(
         [sys.executable, *args],
         cwd=PROJECT,
-        env=clean,
+        env=clean_environ() | env,
         capture_output=True,
         text=True,
         timeout=120,

@@ -1,9 +1,12 @@
 """Real server processes: gunicorn workers and two app instances sharing PostgreSQL and Redis.
 
-Each test starts gunicorn (`LittleLemon.wsgi`) as production would, with debug off, and talks to
-it over HTTP only. The servers use a database of their own, created, migrated and seeded for
-this module and dropped at the end, and a dedicated Redis database that is flushed before each
-test. Which worker served a request is read from gunicorn's access log (`%(p)s` is the pid).
+Each test starts gunicorn (`LittleLemon.wsgi`) as production would, with debug off, through
+tests/servers.py, and talks to it over HTTP only. The servers use a database of their own,
+created, migrated and seeded for this module and dropped at the end, and a Redis database of
+their own, flushed before each test: the one after the test Redis URL's (REDIS_TEST_URL
+redis://127.0.0.1:6379/1 gives the servers database 2), so runs on different Redis databases
+never flush each other's. Which worker served a request is read from gunicorn's access log,
+which starts each line with the worker's pid.
 """
 
 import http.client
@@ -11,16 +14,12 @@ import itertools
 import json
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
@@ -28,6 +27,8 @@ import pytest
 import redis
 from django.conf import settings
 from django.db import connection
+
+from tests import servers
 
 pytestmark = [
     pytest.mark.postgres,
@@ -38,10 +39,6 @@ pytestmark = [
     ),
 ]
 
-PROJECT = Path(settings.BASE_DIR)
-GUNICORN = PROJECT / ".venv" / "bin" / "gunicorn"
-PYTHON = PROJECT / ".venv" / "bin" / "python"
-REDIS_DB = 3  # dedicated to these servers, flushed before each test
 STARTUP_TIMEOUT = 20  # seconds until /api/health must answer 200
 REQUEST_TIMEOUT = 15
 PASSWORD = "Lemon-pass-2026!"
@@ -55,18 +52,6 @@ _names = itertools.count(1)
 # --- Database and Redis of the servers ----------------------------------------------------
 
 
-def _admin_connection():
-    db = settings.DATABASES["default"]
-    return psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"],
-        password=db["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
 def _database_url(name):
     db = settings.DATABASES["default"]
     credentials = quote(db["USER"], safe="")
@@ -78,34 +63,21 @@ def _database_url(name):
 @pytest.fixture(scope="module")
 def server_database():
     """A fresh database, migrated and seeded with the menu once; dropped afterwards."""
-    name = f"littlelemon_mp_{secrets.token_hex(4)}"
-    with _admin_connection() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = _database_url(name)
+    url = _database_url(f"littlelemon_mp_{secrets.token_hex(4)}")
+    servers.create_database(url)
     try:
-        env = _server_env(DATABASE_URL=url)
-        for command in (["migrate", "--noinput"], ["seed_menu"]):
-            done = subprocess.run(
-                [str(PYTHON), "manage.py", *command],
-                cwd=PROJECT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            if done.returncode:
-                pytest.fail(f"manage.py {command[0]} failed:\n{done.stdout}{done.stderr}")
+        servers.prepare_database(servers.production_env(database_url=url, throttle_rate=None))
         yield url
     finally:
-        with _admin_connection() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        servers.drop_database(url)
 
 
 @pytest.fixture
 def server_redis():
     """The URL of a Redis database of the servers' own, empty at the start of the test."""
     parts = urlsplit(os.environ["REDIS_URL"])
-    url = urlunsplit(parts._replace(path=f"/{REDIS_DB}"))
+    tests_db = int(parts.path.strip("/") or 0)
+    url = urlunsplit(parts._replace(path=f"/{tests_db + 1}"))
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url
@@ -121,72 +93,19 @@ def _sql(database_url, query, params=()):
 # --- Servers ------------------------------------------------------------------------------
 
 
-def _server_env(**overrides):
-    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
-    env.update(
-        DJANGO_SETTINGS_MODULE="LittleLemon.settings",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="multiprocess-test-secret-" + "k" * 40,
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_SECURE_COOKIES="0",
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        LOG_FORMAT="json",
-        DJANGO_LOG_LEVEL="WARNING",
-    )
-    env.update(overrides)
-    return env
-
-
-class Server:
-    """One gunicorn master and its workers, on a socket this test bound (no port race)."""
+class Instance:
+    """A server of these tests, with its access log: which worker pid served what."""
 
     def __init__(self, name, workers, env, log_dir):
-        self.name = name
         self.access_log = log_dir / f"{name}-access.log"
-        self.output = log_dir / f"{name}-output.log"
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(128)
-        self.port = listener.getsockname()[1]
-        with listener, self.output.open("wb") as output:
-            self.process = subprocess.Popen(
-                [
-                    str(GUNICORN),
-                    "LittleLemon.wsgi",
-                    "--workers",
-                    str(workers),
-                    "--bind",
-                    f"fd://{listener.fileno()}",
-                    "--graceful-timeout",
-                    "5",
-                    "--access-logfile",
-                    str(self.access_log),
-                    "--access-logformat",
-                    "%(p)s %(m)s %(U)s %(s)s",
-                ],
-                cwd=PROJECT,
-                env=env,
-                pass_fds=(listener.fileno(),),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: workers are stopped with it
-            )
-
-    def wait_until_healthy(self, deadline):
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                wait = max(0.5, deadline - time.monotonic())
-                if request(self.port, "GET", "/api/health", timeout=wait).status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        pytest.fail(f"{self.name} did not become healthy:\n{self.log_tail()}")
+        command = servers.Gunicorn(
+            workers=workers, access_log=self.access_log, options=("--graceful-timeout=5",)
+        )
+        self.server = servers.start(env, command=command, log=log_dir / f"{name}-output.log")
+        self.port = self.server.port
 
     def log_tail(self, chars=3000):
-        return self.output.read_text(errors="replace")[-chars:]
+        return self.server.log_tail(chars)
 
     def served_by(self, path, expected):
         """Requests to `path` per worker pid, once the access log holds `expected` of them."""
@@ -201,43 +120,35 @@ class Server:
         return [entry for entry in self._access() if entry[3].startswith("5")]
 
     def _access(self):
-        """(pid, method, path, status) of each complete line of the access log."""
-        fields = (line.split() for line in self.access_log.read_text().splitlines())
-        return [tuple(entry) for entry in fields if len(entry) == 4]
-
-    def terminate(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-
-    def wait_or_kill(self):
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        return servers.access_lines(self.access_log)
 
 
 @pytest.fixture
 def start_servers(tmp_path):
-    """`start_servers(count, workers, **env)`: that many healthy servers, stopped at the end."""
+    """`start_servers(count, workers, **env)`: that many healthy servers, stopped at the end.
+
+    `env` names DATABASE_URL, REDIS_URL if any, and the throttle rates the test measures; the
+    other rates stay the settings' own.
+    """
     started = []
 
     def start(count, workers, **env):
-        servers = [
-            Server(f"server{len(started) + i}", workers, _server_env(**env), tmp_path)
-            for i in range(count)
-        ]
-        started.extend(servers)
+        env = servers.production_env(
+            database_url=env.pop("DATABASE_URL"),
+            redis_url=env.pop("REDIS_URL", None),
+            throttle_rate=None,
+            **env,
+        )
+        for _ in range(count):
+            started.append(Instance(f"server{len(started)}", workers, env, tmp_path))
+        instances = started[-count:]
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        for server in servers:
-            server.wait_until_healthy(deadline)
-        return servers
+        for instance in instances:
+            instance.server.wait_healthy(timeout=deadline - time.monotonic())
+        return instances
 
     yield start
-    for server in started:  # all at once: each shutdown takes a moment
-        server.terminate()
-    for server in started:
-        server.wait_or_kill()
+    servers.stop(*(instance.server for instance in started))  # all at once: each takes a moment
 
 
 # --- HTTP ---------------------------------------------------------------------------------

@@ -15,6 +15,12 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
+@pytest.fixture(autouse=True)
+def _bench_app(settings):
+    # The command belongs to the bench app, which only bench.settings installs.
+    settings.INSTALLED_APPS = [*settings.INSTALLED_APPS, "bench"]
+
+
 def seed(*args):
     out = StringIO()
     call_command("seed_bench", "--scale=0.02", *args, stdout=out)

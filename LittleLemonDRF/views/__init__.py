@@ -12,12 +12,11 @@ from .cart import CartViewSet
 from .demo import ManagerView, SecretView, ThrottleCheckAuthView, ThrottleCheckView
 from .groups import GroupMembersView, GroupMemberView
 from .menu import CategoryViewSet, MenuItemViewSet, RatingViewSet
-from .operations import BenchBaselineView, HealthView
+from .operations import HealthView
 from .orders import OrderViewSet
 
 __all__ = [
     "AccountViewSet",
-    "BenchBaselineView",
     "CartViewSet",
     "CategoryViewSet",
     "GroupMemberView",

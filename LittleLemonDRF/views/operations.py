@@ -1,4 +1,4 @@
-"""Operations: health for load balancers, and the benchmark's no-work baseline."""
+"""Operations: health for load balancers."""
 
 import logging
 
@@ -15,16 +15,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 logger = logging.getLogger(__name__)
-
-
-@extend_schema(exclude=True)
-class BenchBaselineView(APIView):
-    """The benchmark's yardstick: the same process and middleware, no work. Bench only."""
-
-    permission_classes = [AllowAny]
-
-    def get(self, request):
-        return Response({"ok": True})
 
 
 HealthSerializer = inline_serializer(

@@ -1,0 +1,1 @@
+"""make bench: the driver (run.py), and the app that adds its baseline route and seed command."""
