@@ -66,6 +66,8 @@ SHORT = {
     "orders_customer": "orders\ncustomer",
     "cart": "cart\ncustomer",
     "write_mix": "write mix\n(3 adds + 1 order)",
+    "write_mix_counted": "write mix,\ncounted stock",
+    "menu_during_writes": "menu anonymous\nwhile writing",
 }
 
 
@@ -78,7 +80,16 @@ class Endpoint:
 
     @property
     def write_mix(self) -> bool:
-        return self.name == "write_mix"
+        return self.name.startswith("write_mix")
+
+    @property
+    def during_writes(self) -> bool:
+        """Measured while the write mix (counted stock) runs beside it on its own connections."""
+        return self.name.endswith("_during_writes")
+
+    def dishes(self, fx: dict) -> list[int]:
+        """The dishes the write mix adds: counted ones for the counted mix, else uncounted."""
+        return fx["counted_items"] if self.name == "write_mix_counted" else fx["items"]
 
 
 def endpoints(slug: str) -> list[Endpoint]:
@@ -95,6 +106,17 @@ def endpoints(slug: str) -> list[Endpoint]:
         Endpoint("orders_customer", "GET /api/orders (customer)", "/api/orders", "customer"),
         Endpoint("cart", "GET /api/cart/menu-items (customer)", "/api/cart/menu-items", "customer"),
         Endpoint("write_mix", "write mix: 3 cart adds + 1 order", "/api/orders", "writers"),
+        Endpoint(
+            "write_mix_counted",
+            "write mix, counted stock: 3 cart adds + 1 order",
+            "/api/orders",
+            "writers",
+        ),
+        Endpoint(
+            "menu_during_writes",
+            "GET /api/menu-items (anonymous) during the counted write mix",
+            "/api/menu-items",
+        ),
     ]
 
 
@@ -185,8 +207,13 @@ def fixtures() -> dict:
         "customer": tokens[seed_bench.CUSTOMER_USERNAME],
         "writers": writers,
         "slug": Category.objects.order_by("id").values_list("slug", flat=True)[0],
-        "items": list(MenuItem.objects.order_by("id").values_list("id", flat=True)[:300]),
+        "items": _dishes(MenuItem.objects.filter(stock__isnull=True)),
+        "counted_items": _dishes(MenuItem.objects.filter(stock__isnull=False)),
     }
+
+
+def _dishes(menu) -> list[int]:
+    return list(menu.order_by("id").values_list("id", flat=True)[:300])
 
 
 def queries_per_request(endpoint: Endpoint, fx: dict) -> float:
@@ -202,7 +229,7 @@ def queries_per_request(endpoint: Endpoint, fx: dict) -> float:
     if endpoint.write_mix:
         steps = [
             ("post", "/api/cart/menu-items", {"menuitem_id": i, "quantity": 1})
-            for i in fx["items"][:3]
+            for i in endpoint.dishes(fx)[:3]
         ]
         steps.append(("post", "/api/orders", None))
 
@@ -226,12 +253,24 @@ def queries_per_request(endpoint: Endpoint, fx: dict) -> float:
 
 
 def wrk(wrk_bin: str, url: str, endpoint: Endpoint, fx: dict, seconds: int, workdir: Path) -> dict:
+    """One wrk run of the endpoint; a *_during_writes read runs with the counted write mix
+    loading the server beside it, and its figures carry that mix's orders."""
+    if not endpoint.during_writes:
+        return _wait(_wrk(wrk_bin, url, endpoint, fx, seconds, workdir), endpoint)
+    writes = next(e for e in endpoints(fx["slug"]) if e.name == "write_mix_counted")
+    writer = _wrk(wrk_bin, url, writes, fx, seconds, workdir)
+    reads = _wait(_wrk(wrk_bin, url, endpoint, fx, seconds, workdir), endpoint)
+    return reads | {"orders_placed": _wait(writer, writes)["orders_placed"]}
+
+
+def _wrk(wrk_bin, url, endpoint: Endpoint, fx: dict, seconds: int, workdir: Path):
     env = {**os.environ, "BENCH_WRK_DIR": str(BENCH / "wrk")}
     threads = 1
     if endpoint.write_mix:
         tokens = workdir / "writers.txt"
         tokens.write_text("\n".join(fx["writers"]) + "\n")
-        env |= {"BENCH_TOKENS_FILE": str(tokens), "BENCH_ITEMS": ",".join(map(str, fx["items"]))}
+        dishes = ",".join(map(str, endpoint.dishes(fx)))
+        env |= {"BENCH_TOKENS_FILE": str(tokens), "BENCH_ITEMS": dishes}
         threads, script = CONNECTIONS, "write_mix.lua"
     else:
         env["BENCH_TOKEN"] = fx[endpoint.token] if endpoint.token else ""
@@ -247,11 +286,17 @@ def wrk(wrk_bin: str, url: str, endpoint: Endpoint, fx: dict, seconds: int, work
         f"--script={BENCH / 'wrk' / script}",
         f"{url}{endpoint.path}",
     ]
-    out = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    for line in out.stdout.splitlines():
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _wait(process: subprocess.Popen, endpoint: Endpoint) -> dict:
+    stdout, stderr = process.communicate()
+    for line in stdout.splitlines():
         if line.startswith("BENCH_RESULT "):
             return json.loads(line.removeprefix("BENCH_RESULT "))
-    sys.exit(f"wrk failed for {endpoint.path}:\n{out.stdout}\n{out.stderr}")
+    sys.exit(f"wrk failed for {endpoint.path}:\n{stdout}\n{stderr}")
 
 
 # --- Figures ------------------------------------------------------------------------------
@@ -296,7 +341,11 @@ def figures(endpoint: Endpoint, rounds: list[dict], queries: float) -> Figures:
         queries_per_request=round(queries, 2),
         rounds_per_second=[round(per_second(r), 1) for r in rounds],
         target_ratio=TARGETS.get(endpoint.name),
-        orders_per_second=round(raw["orders_placed"] / seconds, 1) if endpoint.write_mix else None,
+        orders_per_second=(
+            round(raw["orders_placed"] / seconds, 1)
+            if endpoint.write_mix or endpoint.during_writes
+            else None
+        ),
     )
 
 

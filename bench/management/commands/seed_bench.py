@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
 
 from LittleLemonDRF import roles
-from LittleLemonDRF.models import Cart, Category, MenuItem, Order, OrderItem, Rating
+from LittleLemonDRF.models import STOCK_MAX, Cart, Category, MenuItem, Order, OrderItem, Rating
 
 # bench/run.py reads the tokens of this manager and this customer (who has at least 25
 # orders and three cart lines); the last WRITERS customers get tokens too, one per wrk
@@ -124,6 +124,9 @@ class Seeder:
                 price=Decimal(self.rng.randint(200, 6000)) / 100,
                 featured=self.rng.random() < 0.05,
                 category=self.category_of(i, categories),
+                # Every other dish counted, with more than any run sells: the write mix with
+                # counted stock orders these, the plain one the others.
+                stock=STOCK_MAX if i % 2 else None,
             )
             for i in range(self.n.items)
         ]
