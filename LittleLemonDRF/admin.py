@@ -6,10 +6,12 @@ and its side effects (the shared caches) are the same whichever door a change co
 
 from django.contrib import admin, messages
 from django.db.models import Avg, Count
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from . import order_policy, services
 from .errors import DomainError
-from .models import ORDERABLE, Cart, Category, MenuItem, Order, OrderItem, OrderStateChange, Rating
+from .models import ORDERABLE, Cart, Category, MenuItem, Order, OrderItem, Rating
 
 
 @admin.register(Category)
@@ -160,14 +162,6 @@ class OrderItemInline(HistoryInline):
     fields = ["title", "quantity", "unit_price", "price", "menuitem"]
 
 
-class OrderStateChangeInline(HistoryInline):
-    """The order's moves after its placement."""
-
-    model = OrderStateChange
-    fields = ["state", "at", "by", "reason"]
-    verbose_name_plural = "history (after placement)"
-
-
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     """Orders: crew assigned in the form; moves and payment through the actions, which are
@@ -176,10 +170,11 @@ class OrderAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "user",
+        "delivery_crew",
+        "status",
         "state",
         "fulfilment",
         "payment_status",
-        "delivery_crew",
         "total",
         "date",
     ]
@@ -208,14 +203,33 @@ class OrderAdmin(admin.ModelAdmin):
         "total",
         "date",
         "created_at",
+        "history",
     ]
     readonly_fields = [name for name in fields if name != "delivery_crew"]
-    inlines = [OrderItemInline, OrderStateChangeInline]
+    inlines = [OrderItemInline]
     actions = ["mark_delivered", "mark_paid", "mark_refunded"]
 
     @admin.display(boolean=True, description="delivered")
     def status(self, obj):
         return obj.status
+
+    @admin.display(description="history")
+    def history(self, obj):
+        """Every state the order has been in, oldest first: read-only, as in the API."""
+        rows = format_html_join(
+            "",
+            "<li>{}: {} by {}{}</li>",
+            (
+                (
+                    localtime(change.at).strftime("%Y-%m-%d %H:%M"),
+                    change.get_state_display(),
+                    change.by or "a deleted user",
+                    f" ({change.reason})" if change.reason else "",
+                )
+                for change in obj.history_entries
+            ),
+        )
+        return format_html('<ul class="order-history">{}</ul>', rows)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "delivery_crew":
@@ -232,7 +246,7 @@ class OrderAdmin(admin.ModelAdmin):
         for order in queryset:
             services.order_delete(order=order)
 
-    @admin.action(description="Mark selected orders as delivered (or picked up)")
+    @admin.action(description="Mark selected orders as delivered")
     def mark_delivered(self, request, queryset):
         _apply(self, request, queryset, "marked as delivered", status=True)
 
