@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import django_filters as filters
 from django.db.models import F, Q
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -12,6 +13,24 @@ from .models import ORDERABLE, MenuItem, Order, Rating
 
 # Ids are bounded so that an absurd number is a 400, not a database overflow.
 ID_MAX = 2**63 - 1
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, which leaves the queryset alone when the request sends none
+    of the FilterSet's parameters.
+
+    A FilterSet deep-copies its filters and builds a form class on every request; with no
+    parameter of its own every filter (ordering included) would leave the queryset as it is.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if (
+            filterset_class is None
+            or not request.query_params.keys() & filterset_class.base_filters.keys()
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class StableOrderingFilter(filters.OrderingFilter):

@@ -26,11 +26,22 @@ def cart_lines_for(user) -> QuerySet[Cart]:
 
 
 def order_list_for(user) -> QuerySet[Order]:
-    """The orders the user may see (order_policy), each with its `lines` and its `changes`
-    of state (with who made them), in order."""
+    """The orders the user may see (order_policy), read as order_list() reads them."""
+    return orders_visible_to(user, order_list())
+
+
+def orders_visible_to(user, orders: QuerySet[Order] | None = None) -> QuerySet[Order]:
+    """`orders` (plain rows unless given) narrowed to those the user may see (order_policy)."""
+    orders = Order.objects.all() if orders is None else orders
     if not user.is_authenticated:
-        return Order.objects.none()
-    orders = Order.objects.select_related("user", "delivery_crew").prefetch_related(
+        return orders.none()
+    scope = order_policy.visible(user)
+    return orders if scope is None else orders.filter(scope)
+
+
+def order_list() -> QuerySet[Order]:
+    """Every order, each with its `lines` and its `changes` of state (with who made them)."""
+    return Order.objects.select_related("user", "delivery_crew").prefetch_related(
         Prefetch("items", queryset=OrderItem.objects.order_by("id"), to_attr="lines"),
         Prefetch(
             "history",
@@ -38,8 +49,6 @@ def order_list_for(user) -> QuerySet[Order]:
             to_attr="changes",
         ),
     )
-    scope = order_policy.visible(user)
-    return orders if scope is None else orders.filter(scope)
 
 
 def order_rows(ids: list[int], *, paths: list[str], line_paths: list[str]) -> list[dict]:

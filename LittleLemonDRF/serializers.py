@@ -1,10 +1,11 @@
 """JSON in and out, and field validation."""
 
+import functools
+from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 
 from django.contrib.auth import get_user_model
 from django.db.models import Manager
-from django.utils.functional import cached_property
 from djoser import serializers as djoser_serializers
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -39,47 +40,58 @@ User = get_user_model()
 class FastReadMixin:
     """Output built from the declared fields, from model instances or from values() rows.
 
-    The declared fields stay the one definition of the shape (and of the schema). Each field
-    gets one precompiled reader, which skips DRF's generic per-value steps (attribute lookup
-    by source, None checks) and leaves a value as it is where the model's value already is
-    its JSON value; other values still convert through the field's own to_representation.
+    The declared fields stay the one definition of the shape (and of the schema). From them,
+    once per class, each field gets a reader, which skips DRF's per-request field construction
+    and its generic per-value steps (attribute lookup by source, None checks) and leaves a
+    value as it is where the model's value already is its JSON value; other values still
+    convert through the field's own to_representation. Such a serializer's shape is its
+    class's: it takes no per-instance `fields`.
 
-    from_row() gives the same shape from a row of `QuerySet.values(*serializer.value_paths())`,
-    so a page of many objects can be read without building model instances; a list field
-    reads the rows the caller put under its source name.
+    from_row() gives the same shape from a row of `QuerySet.values(*cls.value_paths())`, so a
+    page of many objects can be read without building model instances; a list field reads
+    the rows the caller put under its source name.
     """
 
     def to_representation(self, instance):
-        return {name: read(instance) for name, read in self._readers}
+        return {name: read(instance) for name, read in _plan(type(self)).readers}
 
-    def from_row(self, row: dict) -> dict:
-        return {name: read(row) for name, read in self._row_readers("")}
+    @classmethod
+    def from_row(cls, row: dict) -> dict:
+        return {name: read(row) for name, read in _plan(cls).row_readers("")}
 
-    def value_paths(self, prefix: str = "") -> list[str]:
+    @classmethod
+    def value_paths(cls, prefix: str = "") -> list[str]:
         """The values() lookups from_row() reads, list fields aside."""
         paths = []
-        for field in self._readable_fields:
+        for field in _plan(cls).fields:
             if isinstance(field, serializers.ListSerializer):
                 continue
             lookup = prefix + field.source.replace(".", "__")
             if isinstance(field, FastReadMixin):
-                paths += field.value_paths(lookup + "__")
+                paths += type(field).value_paths(lookup + "__")
             else:
                 paths.append(lookup)
         return paths
 
-    @cached_property
-    def _readers(self) -> list:
-        return [(field.field_name, _reader(field)) for field in self._readable_fields]
 
-    def _row_readers(self, prefix: str) -> list:
-        built = self.__dict__.setdefault("_row_readers_by_prefix", {})
-        if prefix not in built:
-            built[prefix] = [(f.field_name, _row_reader(f, prefix)) for f in self._readable_fields]
-        return built[prefix]
+@dataclass
+class _Plan:
+    """A FastReadMixin class's readable fields and their readers, built once."""
 
-    def _from_row_at(self, row: dict, prefix: str) -> dict:
-        return {name: read(row) for name, read in self._row_readers(prefix)}
+    fields: list
+    readers: list
+    by_prefix: dict
+
+    def row_readers(self, prefix: str) -> list:
+        if prefix not in self.by_prefix:
+            self.by_prefix[prefix] = [(f.field_name, _row_reader(f, prefix)) for f in self.fields]
+        return self.by_prefix[prefix]
+
+
+@functools.cache
+def _plan(cls) -> _Plan:
+    fields = list(cls()._readable_fields)
+    return _Plan(fields, [(f.field_name, _reader(f)) for f in fields], {})
 
 
 # Fields whose model value is its own JSON value.
@@ -124,12 +136,13 @@ def _reader(field):
 def _row_reader(field, prefix: str):
     lookup = prefix + field.source.replace(".", "__")
     if isinstance(field, serializers.ListSerializer):
-        child = field.child.from_row
+        child = type(field.child).from_row
         return lambda row: [child(line) for line in row[field.source]]
     if isinstance(field, FastReadMixin):
         # A related object: absent when its primary key is (a NULL foreign key).
         pk = f"{lookup}__{field.Meta.model._meta.pk.name}"
-        return lambda row: None if row[pk] is None else field._from_row_at(row, lookup + "__")
+        nested = _plan(type(field)).row_readers(lookup + "__")
+        return lambda row: None if row[pk] is None else {n: read(row) for n, read in nested}
     return _converted(itemgetter(lookup), _converter(field))
 
 

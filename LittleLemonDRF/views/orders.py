@@ -20,6 +20,7 @@ from ..pagination import OrderPagination
 from ..permissions import CanChangeOrder, CanDeleteOrder
 from ..serializers import (
     OrderCreateSerializer,
+    OrderItemSerializer,
     OrderSerializer,
     OrderSummarySerializer,
     OrderUpdateSerializer,
@@ -128,15 +129,14 @@ class OrderViewSet(viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         # Page through ids, then read that page as rows (selectors.order_rows).
-        ids = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        ids = self.filter_queryset(selectors.orders_visible_to(request.user))
         page = self.paginate_queryset(ids.values_list("pk", flat=True))
-        order = OrderSummarySerializer()
         rows = selectors.order_rows(
             list(page),
-            paths=order.value_paths(),
-            line_paths=order.fields["items"].child.value_paths(),
+            paths=OrderSummarySerializer.value_paths(),
+            line_paths=OrderItemSerializer.value_paths(),
         )
-        return self.get_paginated_response([order.from_row(row) for row in rows])
+        return self.get_paginated_response([OrderSummarySerializer.from_row(r) for r in rows])
 
     def create(self, request, *args, **kwargs):
         choices = OrderCreateSerializer(data=request.data)
