@@ -16,7 +16,7 @@ EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/littlelemon
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help install serve serve-prod soak bench test lint fmt check schema pytest test-postgres fuzz e2e clean
+.PHONY: help install serve serve-prod soak bench bench-stream bench-inprocess test lint fmt check schema pytest test-postgres fuzz e2e clean
 
 help:
 	@echo "make serve          install, migrate, load the menu, print demo tokens, serve on :8000"
@@ -25,7 +25,9 @@ help:
 	@echo "make test-postgres  the test suite against PostgreSQL + Redis (POSTGRES_URL, REDIS_TEST_URL)"
 	@echo "make soak           50 clients for 60 s against serve-prod, then a database consistency check"
 	@echo "make fuzz           schemathesis against the running API, as a customer and a manager"
+	@echo "make bench-inprocess  microseconds per request of the same endpoints, in one process"
 	@echo "make bench          requests/s of the main endpoints against a baseline (wrk; see README)"
+	@echo "make bench-stream   1000 order-stream subscribers: event latency, menu reads beside them"
 	@echo "make e2e            browser tests (Debian's Chromium) of the admin, Swagger UI, ReDoc, browsable API"
 	@echo "make lint | fmt | check | schema"
 
@@ -47,8 +49,13 @@ serve: install
 	@echo
 	@echo "  Little Lemon API on http://127.0.0.1:8000/api/"
 	@echo "  Try it in the browser: http://127.0.0.1:8000/api/docs/  (Authorize: Token <token>)"
+	@echo "  Kitchen board: http://127.0.0.1:8000/kitchen/  (log in as manager)"
+	@echo "  Order stream:  curl -N -H 'Authorization: Token <token>' http://127.0.0.1:8000/api/orders/stream"
 	@echo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@# One ASGI server for the API, the stream and the board, and a webhook deliverer beside it;
+	@# Ctrl-C stops both.
+	$(PY) manage.py deliver_webhooks & trap 'kill $$! 2>/dev/null' EXIT; \
+	  .venv/bin/uvicorn LittleLemon.asgi:application --host 127.0.0.1 --port 8000 --reload
 
 serve-prod: install
 	scripts/serve-prod.sh
@@ -87,6 +94,17 @@ soak: install
 # PostgreSQL + Redis with DATABASE_URL (a database named *bench*, recreated) and REDIS_URL.
 bench: install
 	$(PY) -m bench.run
+
+# STREAM_SUBSCRIBERS (1000), STREAM_ORDERS (30), STREAM_PACE (0.2 s), STREAM_WORKERS (1),
+# BENCH_SECONDS (10 per menu read run); PostgreSQL (DATABASE_URL, a database named *bench*,
+# recreated; default littlelemon_bench_stream) + Redis (REDIS_URL, default db 6, emptied).
+bench-stream: install
+	$(PY) -m bench.stream
+
+# Microseconds per request in one process (Django's test client): for comparing two versions
+# of the code on a busy machine. BENCH_REQUESTS, BENCH_REPEATS.
+bench-inprocess: install
+	$(PY) -m bench.inprocess
 
 # FUZZ_EXAMPLES=N bounds the examples per operation (default 50).
 fuzz: install

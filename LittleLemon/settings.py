@@ -216,6 +216,16 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 # --- API ------------------------------------------------------------------------------
 TOKEN_TTL = env_duration("TOKEN_TTL", "30d")
+# The order stream sends a comment at least this often, so proxies keep the connection open.
+STREAM_KEEPALIVE_SECONDS = env_int("STREAM_KEEPALIVE_SECONDS", 15)
+# Webhook deliveries: a failed attempt is retried WEBHOOK_RETRY_BASE seconds later, doubled at
+# each attempt, WEBHOOK_MAX_ATTEMPTS attempts in all. Loopback and private targets only when
+# allowed (local development, tests): elsewhere they would reach inside the network.
+WEBHOOK_RETRY_BASE = env_int("WEBHOOK_RETRY_BASE", 30)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+if WEBHOOK_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("WEBHOOK_MAX_ATTEMPTS must be at least 1 (the first try).")
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 
 REST_FRAMEWORK = {
     # Token first: DRF takes WWW-Authenticate from the first class, so a 401 says "Token".
@@ -294,6 +304,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # Webhooks name the event types as `events` and as a delivery's `event`: one enum.
+    "ENUM_NAME_OVERRIDES": {"OrderEventTypeEnum": "LittleLemonDRF.models.OrderEvent.Type"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "LittleLemonDRF.schema.add_order_stream",
+    ],
 }
 
 # JSON lines on stdout in production (one per request, plus errors); plain text while

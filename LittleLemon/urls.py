@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from LittleLemonDRF.urls import account_router
 from LittleLemonDRF.views import TokenLoginView
+from LittleLemonDRF.views.kitchen import kitchen_board
 
 login = TokenLoginView.as_view()
 logout = TokenDestroyView.as_view()
@@ -23,6 +24,7 @@ urlpatterns = [
     re_path(r"^auth/token/logout/?$", logout, name="logout"),
     re_path(r"^token/login/?$", login, name="token-login"),
     re_path(r"^token/logout/?$", logout, name="token-logout"),
+    path("kitchen/", kitchen_board, name="kitchen-board"),
 ]
 
 handler400 = "LittleLemonDRF.exceptions.bad_request"

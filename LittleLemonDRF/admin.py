@@ -1,7 +1,8 @@
 """Django admin for every model of the app; users, groups and tokens come from their own apps.
 
-Every save, delete and action goes through services.py, as the API's writes do, so a rule
-and its side effects (the shared caches) are the same whichever door a change comes through.
+Every save, delete and action goes through the same functions as the API's writes
+(services.py; webhooks.py for webhook endpoints), so a rule and its side effects (the shared
+caches, order events) are the same whichever door a change comes through.
 """
 
 from django.contrib import admin, messages
@@ -9,9 +10,19 @@ from django.db.models import Avg, Count
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
-from . import order_policy, services
+from . import order_policy, services, webhooks
 from .errors import DomainError
-from .models import ORDERABLE, Cart, Category, MenuItem, Order, OrderItem, Rating
+from .models import (
+    ORDERABLE,
+    Cart,
+    Category,
+    MenuItem,
+    Order,
+    OrderItem,
+    Rating,
+    Webhook,
+    WebhookDelivery,
+)
 
 
 @admin.register(Category)
@@ -298,3 +309,67 @@ def _assign_to(crew):
         _apply(modeladmin, request, queryset, f"assigned to {crew.username}", delivery_crew=crew)
 
     return assign
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Webhook endpoints, looked at and removed. They are registered through the API, which
+    shows the secret once; the admin never shows it."""
+
+    list_display = ["id", "url", "events", "created", "created_by"]
+    list_select_related = ["created_by"]
+    search_fields = ["url"]
+    fields = ["url", "events", "created", "created_by", "after_event_id"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        webhooks.webhook_delete(webhook=obj)
+
+    def delete_queryset(self, request, queryset):
+        for webhook in queryset:
+            webhooks.webhook_delete(webhook=webhook)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """What each endpoint was sent, and how it went: a record, read-only."""
+
+    list_display = [
+        "id",
+        "webhook",
+        "event",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "delivered_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["webhook", "event"]
+    search_fields = ["webhook__url"]
+    fields = [
+        "webhook",
+        "event",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "delivered_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

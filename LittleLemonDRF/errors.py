@@ -118,3 +118,24 @@ class ItemsUnavailable(DomainError):
     def __init__(self, shortages: list[Shortage]):
         super().__init__()
         self.shortages = shortages
+
+
+# --- Webhooks -------------------------------------------------------------------------------
+
+
+class WebhookTargetRefused(DomainError):
+    """A webhook may not be sent where its URL points."""
+
+
+class WebhookHostUnknown(WebhookTargetRefused):
+    def __init__(self, host: str):
+        super().__init__(f"The host {host} could not be resolved.")
+
+
+class WebhookAddressNotPublic(WebhookTargetRefused):
+    def __init__(self, host: str, address: str):
+        where = host if host == address else f"{host} ({address})"
+        super().__init__(
+            f"{where} is a loopback, private, link-local or otherwise reserved address; "
+            "webhooks go to public addresses only."
+        )

@@ -42,6 +42,7 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], Answer] = {
     errors.MoveNotPossible: Answer(status.HTTP_409_CONFLICT, extra={"allowed": "allowed"}),
     errors.PaymentChangeNotPossible: Answer(status.HTTP_409_CONFLICT),
     errors.ItemsUnavailable: Answer(status.HTTP_409_CONFLICT, extra={"unavailable": "shortages"}),
+    errors.WebhookTargetRefused: Answer(status.HTTP_400_BAD_REQUEST, "url"),
 }
 
 

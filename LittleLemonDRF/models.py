@@ -307,3 +307,98 @@ class ApiToken(Token):
     def expired(self) -> bool:
         ttl = settings.TOKEN_TTL
         return ttl is not None and self.created < timezone.now() - ttl
+
+
+class OrderEvent(models.Model):
+    """One change to an order, written in the change's own transaction (an outbox).
+
+    The order stream and the webhook deliverer read these rows, so a change is announced
+    exactly when it commits, and a restarted server or deliverer loses nothing. The ids are
+    one sequence for the whole system. Who may see an event is kept on the row itself: the
+    customer, the crew member assigned after the change and, when the change took the order
+    away from one, the crew member before it.
+    """
+
+    class Type(models.TextChoices):
+        CREATED = "order.created"
+        UPDATED = "order.updated"
+
+    id = models.BigAutoField(primary_key=True)
+    type = models.CharField(max_length=16, choices=Type.choices)
+    # No foreign keys: an event outlives an order deleted as a correction, and its people.
+    order_id = models.BigIntegerField(db_index=True)
+    customer_id = models.BigIntegerField()
+    crew_id = models.BigIntegerField(null=True, blank=True)
+    previous_crew_id = models.BigIntegerField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.type} of order {self.order_id}"
+
+
+WEBHOOK_URL_MAX = 2000
+
+
+class Webhook(models.Model):
+    """An endpoint that receives order events by HTTP POST, signed with its secret."""
+
+    url = models.URLField(max_length=WEBHOOK_URL_MAX)
+    events = models.JSONField(default=list, help_text="The event types it receives.")
+    secret = models.CharField(max_length=100, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The newest event when it was registered: it receives the events after that one only.
+    after_event_id = models.BigIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event for one webhook: pending until a 2xx answers it or its attempts run out."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(OrderEvent, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    # NULL is "no error yet", which the API shows as null rather than "".
+    last_error = models.CharField(max_length=500, null=True, blank=True)  # noqa: DJ001
+    # When a pending delivery is due (a deliverer's claim pushes it on); NULL once settled.
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-event_id", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "event"], name="webhookdelivery_once"),
+        ]
+        indexes = [
+            # What deliverers claim: the pending deliveries that are due, soonest first.
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(status="pending"),
+                name="webhookdelivery_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"event #{self.event_id} to {self.webhook_id}: {self.status}"

@@ -19,7 +19,15 @@ VALIDATION_ERROR = {
         "request-level error (malformed body, a business rule)."
     ),
     "additionalProperties": {
-        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+        "anyOf": [
+            {"type": "string"},
+            {"type": "array", "items": {"type": "string"}},
+            # A list field's errors by item index, a nested object's by field name.
+            {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        ]
     },
 }
 
@@ -76,3 +84,54 @@ class TokenDestroyViewSchema(OpenApiViewExtension):
                 return super().post(request)
 
         return Fixed
+
+
+def add_order_stream(result, generator, request, public):
+    """Document GET /api/orders/stream, an async view the generator does not see."""
+    detail = {"$ref": "#/components/schemas/Detail"}
+    errors = {
+        code: {"description": why, "content": {"application/json": {"schema": detail}}}
+        for code, why in [
+            ("400", "Last-Event-ID (or last_event_id) is not a whole number."),
+            ("401", "Missing, invalid or expired credentials."),
+            ("429", "Throttled: opening a stream counts as one request; see Retry-After."),
+        ]
+    }
+    last_event_id = {
+        "schema": {"type": "integer", "minimum": 0},
+        "description": "Replay every event after this id (24 hours at most), then go live.",
+    }
+    result["paths"]["/api/orders/stream"] = {
+        "get": {
+            "operationId": "api_orders_stream",
+            "tags": ["api"],
+            "summary": "Order changes as Server-Sent Events",
+            "description": (
+                "Changes to the orders the caller may see (the scope of GET /api/orders: "
+                "managers every order, crew the orders assigned to them, including the event "
+                "that takes one away, everyone their own). Each event: `id` (one growing "
+                "sequence; webhooks carry the same ids), `event` (`order.created` or "
+                "`order.updated`), `data` (the order as GET /api/orders/{id} shows it when the "
+                "event is sent). A `: keep-alive` comment at once and at least every 15 "
+                "seconds. Token, JWT or session login."
+            ),
+            "parameters": [
+                {"in": "header", "name": "Last-Event-ID", **last_event_id},
+                {
+                    "in": "query",
+                    "name": "last_event_id",
+                    **last_event_id,
+                    "description": "As the Last-Event-ID header, which wins when both come.",
+                },
+            ],
+            "security": [{"tokenAuth": []}, {"jwtAuth": []}, {"cookieAuth": []}],
+            "responses": {
+                "200": {
+                    "description": "The stream, open until the client leaves.",
+                    "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                },
+                **errors,
+            },
+        }
+    }
+    return result

@@ -3,8 +3,10 @@
 import functools
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
+from django.core.validators import URLValidator
 from django.db.models import Manager
 from djoser import serializers as djoser_serializers
 from drf_spectacular.utils import extend_schema_field
@@ -25,13 +27,17 @@ from .models import (
     RATING_RULE,
     STOCK_MAX,
     STOCK_RULE,
+    WEBHOOK_URL_MAX,
     Cart,
     Category,
     MenuItem,
     Order,
+    OrderEvent,
     OrderItem,
     OrderStateChange,
     Rating,
+    Webhook,
+    WebhookDelivery,
 )
 
 User = get_user_model()
@@ -496,3 +502,82 @@ class EmailResetSerializer(djoser_serializers.SendEmailResetSerializer):
         email = self.data.get(self.email_field, "")
         users = User.objects.filter(is_active=is_active, **{self.email_field: email})
         return next((user for user in users.order_by("id") if user.has_usable_password()), None)
+
+
+# --- Webhooks -------------------------------------------------------------------------------
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    """A registered endpoint, as lists and reads show it: never with its secret."""
+
+    url = serializers.CharField(
+        max_length=WEBHOOK_URL_MAX,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=(
+            "http or https. A host that is or resolves to a loopback, private, link-local or "
+            "otherwise reserved address is refused (unless the server allows it)."
+        ),
+    )
+    events = serializers.ListField(
+        child=serializers.ChoiceField(OrderEvent.Type.choices),
+        allow_empty=False,
+        help_text="The event types to receive, each at most once.",
+    )
+    created_by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Webhook
+        fields = ["id", "url", "events", "created", "created_by"]
+        read_only_fields = ["id", "created", "created_by"]
+
+    def validate_url(self, url: str) -> str:
+        try:
+            port = urlsplit(url).port
+        except ValueError:  # out of range: urlsplit refuses it
+            port = 0
+        if port == 0:
+            raise serializers.ValidationError("The port must be a number from 1 to 65535.")
+        return url
+
+    def validate_events(self, events: list[str]) -> list[str]:
+        if len(set(events)) != len(events):
+            raise serializers.ValidationError("Name each event type at most once.")
+        return events
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    """A webhook just registered: the one answer that shows its secret."""
+
+    secret = serializers.CharField(
+        read_only=True,
+        help_text=(
+            "Signs every delivery (LittleLemon-Signature). Shown in this response only: keep it."
+        ),
+    )
+
+    class Meta(WebhookSerializer.Meta):
+        fields = [*WebhookSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    event_id = serializers.IntegerField(read_only=True, help_text="The event's id (its order).")
+    event = serializers.ChoiceField(OrderEvent.Type.choices, source="event.type", read_only=True)
+    next_attempt_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When it is tried next; null once settled."
+    )
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event_id",
+            "event",
+            "status",
+            "attempts",
+            "last_status_code",
+            "last_error",
+            "next_attempt_at",
+            "delivered_at",
+        ]
+        read_only_fields = fields

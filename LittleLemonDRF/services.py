@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import caching, order_policy, roles
+from . import caching, live, order_policy, roles
 from .errors import (
     AlreadyRated,
     BadIdempotencyKey,
@@ -41,6 +41,7 @@ from .models import (
     Category,
     MenuItem,
     Order,
+    OrderEvent,
     OrderItem,
     OrderStateChange,
     Rating,
@@ -323,7 +324,7 @@ def _order_place(*, user, idempotency_key: str | None, details: dict) -> tuple[O
         caching.invalidate(caching.MENU)  # stock and orderable show on the menu
     Cart.objects.filter(pk__in=[line.pk for line in lines]).delete()
     order.lines, order.changes = items, []
-    caching.invalidate(caching.ORDERS)
+    _announce(order, OrderEvent.Type.CREATED)
     return order, True
 
 
@@ -358,6 +359,7 @@ def order_update(
     """
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
+        crew_before = order.delivery_crew_id
         fields = set()
         if delivery_crew is not _UNSET:
             if delivery_crew is not None and not order_policy.can_deliver(delivery_crew):
@@ -374,8 +376,21 @@ def order_update(
             fields.add("payment_status")
         if fields:
             order.save(update_fields=sorted(fields))
-            caching.invalidate(caching.ORDERS)
+            _announce(order, OrderEvent.Type.UPDATED, crew_before=crew_before)
     return order
+
+
+def _announce(order: Order, kind: str, *, crew_before: int | None = None) -> None:
+    """Record the change as an event in its transaction; wake the stream once it commits."""
+    OrderEvent.objects.create(
+        type=kind,
+        order_id=order.pk,
+        customer_id=order.user_id,
+        crew_id=order.delivery_crew_id,
+        previous_crew_id=crew_before if crew_before != order.delivery_crew_id else None,
+    )
+    caching.invalidate(caching.ORDERS)
+    transaction.on_commit(live.wake)
 
 
 def _move(order: Order, *, by, to: str, eta=_UNSET, reason: str | None = None) -> set[str]:

@@ -7,6 +7,7 @@ from django.urls import include, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import roles, views
+from .views.stream import order_stream
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -20,6 +21,7 @@ router.register("categories", views.CategoryViewSet, basename="category")
 router.register("menu-items", views.MenuItemViewSet, basename="menuitem")
 router.register("ratings", views.RatingViewSet, basename="rating")
 router.register("orders", views.OrderViewSet, basename="order")
+router.register("webhooks", views.WebhookViewSet, basename="webhook")
 
 # Djoser's user routes, mounted at /auth/ (the project's urls) and at /api/users/ (the course).
 account_router = OptionalSlashRouter()
@@ -41,6 +43,7 @@ def group_routes(slug: str, group_name: str) -> list:
 
 
 urlpatterns = [
+    re_path(r"^orders/stream/?$", order_stream, name="order-stream"),
     *router.urls,
     re_path(r"^users/?$", views.AccountViewSet.as_view({"post": "create"}), name="register"),
     re_path(r"^users/", include((account_router.urls, "course-users"))),

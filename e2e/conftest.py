@@ -102,6 +102,25 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def asgi_server(tmp_path_factory):
+    """The app under uvicorn (ASGI) on a scratch database of its own, set up as `server` is:
+    for pages that hold the order stream open, which a sync worker must not serve."""
+    workdir = tmp_path_factory.mktemp("e2e-asgi-server")
+    env = servers.production_env(database_url=f"sqlite:///{workdir}/e2e.sqlite3")
+    servers.prepare_database(env, collectstatic=True)
+    out = servers.manage(env, "shell", "-c", SETUP_ACCOUNTS.format(password=PASSWORD))
+    accounts = json.loads(out.strip().splitlines()[-1])
+
+    log = workdir / "uvicorn.log"
+    with servers.running(env, command=servers.Uvicorn(), log=log) as running:
+        yield Server(url=running.url, accounts=accounts, log=log)
+    if "Traceback" in log.read_text():
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(log, ARTIFACTS / "uvicorn.log")
+        pytest.fail(f"the server logged an error; see {ARTIFACTS / 'uvicorn.log'}")
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.exit(f"{CHROMIUM} is missing: install Debian's chromium (make e2e does).", 2)

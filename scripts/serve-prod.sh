@@ -51,9 +51,22 @@ $PY manage.py collectstatic --noinput --verbosity 0
 $PY manage.py seed_menu
 $PY manage.py check --deploy --fail-level WARNING
 
+STREAM_BIND=${STREAM_BIND:-127.0.0.1:$((PORT + 1))}
+STREAM_WORKERS=${STREAM_WORKERS:-2}
+
 echo
 echo "  Little Lemon API (production settings, $WEB_CONCURRENCY workers) on https://$BIND/api/"
+echo "  Order stream (uvicorn, $STREAM_WORKERS workers) on https://$STREAM_BIND/api/orders/stream"
+echo "  (behind a proxy, route /api/orders/stream there and everything else to the API: README)"
 echo "  The certificate is self-signed: curl -k, or accept it once in the browser."
 echo "  Admin: create one with  DATABASE_URL=$DATABASE_URL .venv/bin/python manage.py createsuperuser"
 echo
-exec .venv/bin/gunicorn LittleLemon.wsgi --config python:LittleLemon.gunicorn
+
+# Three kinds of process, each scaled on its own: sync workers for the request/response API,
+# an ASGI server whose idle stream subscribers cost no worker, and the webhook deliverer.
+trap 'kill 0' EXIT
+.venv/bin/uvicorn LittleLemon.asgi:application --host "${STREAM_BIND%:*}" --port "${STREAM_BIND##*:}" \
+  --workers "$STREAM_WORKERS" --no-access-log \
+  --ssl-certfile "$TLS_CERTFILE" --ssl-keyfile "$TLS_KEYFILE" &
+$PY manage.py deliver_webhooks &
+.venv/bin/gunicorn LittleLemon.wsgi --config python:LittleLemon.gunicorn

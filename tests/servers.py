@@ -217,6 +217,19 @@ class Gunicorn:
         return [*argv, *self.options]
 
 
+@dataclass(frozen=True)
+class Uvicorn:
+    """uvicorn serving the ASGI app: the order stream's server, and the whole API as well."""
+
+    app: str = "LittleLemon.asgi:application"
+    workers: int = 1
+    options: tuple[str, ...] = ()
+
+    def argv(self, fd: int, env: Mapping[str, str]) -> list[str]:
+        argv = [tool("uvicorn"), self.app, f"--fd={fd}", f"--workers={self.workers}"]
+        return [*argv, "--no-access-log", *self.options]
+
+
 def access_lines(path: Path) -> list[tuple[str, ...]]:
     """(pid, method, path, status) of each complete line of a Gunicorn(access_log=path) log."""
     fields = (line.split() for line in path.read_text().splitlines())

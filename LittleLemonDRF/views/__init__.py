@@ -14,6 +14,7 @@ from .groups import GroupMembersView, GroupMemberView
 from .menu import CategoryViewSet, MenuItemViewSet, RatingViewSet
 from .operations import HealthView
 from .orders import OrderViewSet
+from .webhooks import WebhookViewSet
 
 __all__ = [
     "AccountViewSet",
@@ -34,4 +35,5 @@ __all__ = [
     "ThrottleCheckAuthView",
     "ThrottleCheckView",
     "TokenLoginView",
+    "WebhookViewSet",
 ]

@@ -1,0 +1,77 @@
+"""Waking the order streams when an order changes, in this process and every other.
+
+The events themselves are rows (models.OrderEvent), written in the change's transaction;
+this module only tells readers to look. With REDIS_URL, one PUBLISH reaches every process
+and host that shares the Redis; without it, the readers of this process (`make serve` runs
+one). Readers also look once a second by themselves, so a lost wake-up (Redis down for a
+while, a publish between two subscriptions) delays an event by at most that, never loses it.
+"""
+
+import asyncio
+import logging
+import threading
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "littlelemon:order-events"
+
+# The asyncio events of this process's stream hubs, with their loops: wake() may be called
+# from a request thread, and only the loop's own thread may set an asyncio.Event.
+_listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+_lock = threading.Lock()
+
+
+def wake() -> None:
+    """Tell every reader, here and (with Redis) elsewhere, that new events have committed."""
+    for loop, event in _snapshot():
+        loop.call_soon_threadsafe(event.set)
+    if settings.REDIS_URL:
+        try:
+            from django_redis import get_redis_connection
+
+            get_redis_connection("default").publish(CHANNEL, b"1")
+        except Exception:  # the readers' own once-a-second look catches up
+            logger.warning("Could not publish an order event wake-up", exc_info=True)
+
+
+def listen(event: asyncio.Event) -> None:
+    """Have wake() set `event` (on the running loop) from now on."""
+    with _lock:
+        _listeners.add((asyncio.get_running_loop(), event))
+
+
+def stop_listening(event: asyncio.Event) -> None:
+    with _lock:
+        _listeners.difference_update({pair for pair in _listeners if pair[1] is event})
+
+
+def _snapshot():
+    with _lock:
+        return list(_listeners)
+
+
+async def relay_redis(event: asyncio.Event) -> None:
+    """Set `event` on every wake-up published by any process, until cancelled.
+
+    Reconnects after a lost connection, with a pause; meanwhile readers look by themselves.
+    """
+    import redis.asyncio as aioredis
+
+    while True:
+        client = aioredis.Redis.from_url(settings.REDIS_URL)
+        try:
+            async with client.pubsub() as pubsub:
+                await pubsub.subscribe(CHANNEL)
+                event.set()  # anything published before the subscription: look now
+                async for message in pubsub.listen():
+                    if message["type"] == "message":
+                        event.set()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.warning("Lost the order event channel; subscribing again", exc_info=True)
+            await asyncio.sleep(1)
+        finally:
+            await client.aclose()

@@ -1,0 +1,114 @@
+"""The kitchen board page: who may open it, the transition table it carries, no outside files."""
+
+import json
+import re
+
+import pytest
+from django.test import Client
+
+from LittleLemonDRF import order_policy
+
+BOARD = "/kitchen/"
+OPEN_STATES = ["placed", "accepted", "preparing", "ready", "out_for_delivery"]
+URL = re.compile(r"""https?://([^/\s"'<>)]+)""")
+STATIC = re.compile(r"""(?:src|href)="(/static/[^"]+)\"""")
+
+
+def browser_for(user) -> Client:
+    """A browser with a session login, as the board's users have."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def moves_in(html: str) -> list[dict]:
+    match = re.search(
+        r'<script id="kitchen-moves" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert match, "the page carries no transition table"
+    return json.loads(match[1])
+
+
+def outside_hosts(text: str) -> set[str]:
+    return {host for host in URL.findall(text) if host != "testserver"}
+
+
+@pytest.fixture
+def manager_browser(manager_user):
+    return browser_for(manager_user)
+
+
+def test_anonymous_is_sent_to_the_login_page(db):
+    response = Client().get(BOARD)
+    assert response.status_code == 302
+    assert response["Location"] == "/api-auth/login/?next=/kitchen/"
+
+
+@pytest.mark.parametrize("role", ["customer_user", "crew_user"])
+def test_customers_and_crew_are_refused(request, role):
+    response = browser_for(request.getfixturevalue(role)).get(BOARD)
+    assert response.status_code == 403
+    assert b"kitchen-moves" not in response.content
+
+
+@pytest.mark.parametrize("role", ["manager_user", "admin_user"])
+def test_managers_and_admins_see_a_column_per_open_state(request, role):
+    response = browser_for(request.getfixturevalue(role)).get(BOARD)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert re.findall(r'<section class="column" data-state="(\w+)"', html) == OPEN_STATES
+    assert "csrftoken" in response.cookies  # the script's PATCH requests send it back
+
+
+def test_the_page_carries_the_transition_table_of_order_policy(manager_browser):
+    response = manager_browser.get(BOARD)
+    assert response.status_code == 200
+    expected = [
+        {
+            "from": start,
+            "to": to,
+            "fulfilment": move.fulfilment,
+            "needs_crew": move.needs_crew,
+            "needs_reason": move.needs_reason,
+        }
+        for (start, to), move in order_policy.MOVES.items()
+        if order_policy.MANAGER in move.who
+    ]
+    table = moves_in(response.content.decode())
+    assert table == expected
+    ready_out = {"from": "ready", "to": "out_for_delivery"}
+    assert [row for row in table if ready_out.items() <= row.items()] == [
+        {**ready_out, "fulfilment": "delivery", "needs_crew": True, "needs_reason": False}
+    ]
+
+
+def test_the_page_and_its_files_come_from_this_host_only(manager_browser):
+    response = manager_browser.get(BOARD)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert outside_hosts(html) == set()
+    files = STATIC.findall(html)
+    assert sorted(files) == ["/static/kitchen/board.css", "/static/kitchen/board.js"]
+    for path in files:
+        answer = manager_browser.get(path)
+        assert answer.status_code == 200, path
+        body = b"".join(answer.streaming_content).decode()
+        assert body.strip(), path
+        assert outside_hosts(body) == set(), path
+        # CSS may pull files in by itself; the board's has no need to.
+        assert "@import" not in body, path
+        assert "url(" not in body, path
+
+
+def test_the_board_reads_and_moves_orders_through_the_api_paths(manager_browser):
+    html = manager_browser.get(BOARD).content.decode()
+    assert 'data-orders-url="/api/orders"' in html
+    assert 'data-stream-url="/api/orders/stream"' in html
+    assert 'data-cancelled="cancelled"' in html
+
+
+def test_posting_to_the_board_is_not_allowed(manager_browser):
+    response = manager_browser.post(BOARD)
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
