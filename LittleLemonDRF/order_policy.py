@@ -165,17 +165,24 @@ def check_move(user, order, to: str) -> Move:
     """
     move = moves_for(order).get(to)
     if move is None:
-        allowed = allowed_states(user, order) if user is not None else []
-        raise MoveNotPossible(f"An order that is {order.state} cannot move to {to}.", allowed)
+        raise _conflict(user, order, f"An order that is {order.state} cannot move to {to}.")
     if user is not None and not move.who & standing(user, order):
         raise NotAllowed(f"You may not move this order from {order.state} to {to}.")
     return move
 
 
-def check_status_setter(user, order) -> None:
-    """The course's `status` is set by a manager or the order's crew member."""
+def check_status(user, order, *, done: bool) -> None:
+    """The course's `status` is set by a manager or the order's crew member, and a cancelled
+    order cannot be marked delivered."""
     if user is not None and not STATUS_SETTERS & standing(user, order):
         raise NotAllowed("You may not change the status of this order.")
+    if done and order.state == State.CANCELLED:
+        raise _conflict(user, order, "A cancelled order cannot be delivered.")
+
+
+def _conflict(user, order, message: str) -> MoveNotPossible:
+    """A 409's error, with the states this caller may move the order to (none for the system)."""
+    return MoveNotPossible(message, allowed_states(user, order) if user is not None else [])
 
 
 def check_payment(user, order, to: str) -> None:

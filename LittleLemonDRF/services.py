@@ -23,7 +23,6 @@ from .errors import (
     DomainError,
     EmptyCart,
     ItemsUnavailable,
-    MoveNotPossible,
     NoSlugInTitle,
     NotDeliveryCrew,
     NotOrderable,
@@ -406,10 +405,7 @@ def _move(order: Order, *, by, to: str, eta=_UNSET, reason: str | None = None) -
 
 def _set_status(order: Order, *, by, done: bool) -> set[str]:
     """The course's flag: true moves straight to delivered (picked up), false back from it."""
-    order_policy.check_status_setter(by, order)
-    if done and order.state == Order.State.CANCELLED:
-        allowed = order_policy.allowed_states(by, order) if by is not None else []
-        raise MoveNotPossible("A cancelled order cannot be delivered.", allowed)
+    order_policy.check_status(by, order, done=done)
     if done == order.status:
         return set()  # already so: nothing to record
     if done:
