@@ -144,15 +144,20 @@ def fresh_database(workdir: Path) -> tuple[str, str]:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         return f"sqlite:///{workdir / 'bench.sqlite3'}", "sqlite"
+    replace_bench_database(url, "make bench runs on SQLite (leave it unset) or PostgreSQL.")
+    return url, "postgres"
+
+
+def replace_bench_database(url: str, not_postgres: str) -> None:
+    """Drop and create the PostgreSQL database of `url`, only if its name says it is a bench's."""
     import dj_database_url
 
     cfg = dj_database_url.parse(url)
     if not cfg["ENGINE"].endswith("postgresql"):
-        sys.exit("DATABASE_URL: make bench runs on SQLite (leave it unset) or PostgreSQL.")
+        sys.exit(f"DATABASE_URL: {not_postgres}")
     if "bench" not in cfg["NAME"]:
         sys.exit(f"Refusing to drop database {cfg['NAME']!r}: its name must contain 'bench'.")
     servers.create_database(url, replace=True)
-    return url, "postgres"
 
 
 def server_env(database_url: str) -> dict[str, str]:

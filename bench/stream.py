@@ -384,14 +384,9 @@ def chart(result: dict, path: Path) -> None:
 
 
 def fresh_database() -> None:
-    import dj_database_url
-
-    cfg = dj_database_url.parse(DATABASE_URL)
-    if not cfg["ENGINE"].endswith("postgresql"):
-        sys.exit("DATABASE_URL: make bench-stream runs on PostgreSQL, production's database.")
-    if "bench" not in cfg["NAME"]:
-        sys.exit(f"Refusing to drop database {cfg['NAME']!r}: its name must contain 'bench'.")
-    servers.create_database(DATABASE_URL, replace=True)
+    bench.replace_bench_database(
+        DATABASE_URL, "make bench-stream runs on PostgreSQL, production's."
+    )
 
 
 def empty_redis() -> None:

@@ -86,38 +86,32 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("e2e-server")
-    env = servers.production_env(database_url=f"sqlite:///{workdir}/e2e.sqlite3")
-    servers.prepare_database(env, collectstatic=True)
-    out = servers.manage(env, "shell", "-c", SETUP_ACCOUNTS.format(password=PASSWORD))
-    accounts = json.loads(out.strip().splitlines()[-1])
-
-    log = workdir / "gunicorn.log"
-    with servers.running(env, command=servers.Gunicorn(workers=2), log=log) as running:
-        yield Server(url=running.url, accounts=accounts, log=log)
-    if "Traceback" in log.read_text():
-        ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copy(log, ARTIFACTS / "gunicorn.log")
-        pytest.fail(f"the server logged an error; see {ARTIFACTS / 'gunicorn.log'}")
+    yield from _app_server(tmp_path_factory, "gunicorn", servers.Gunicorn(workers=2))
 
 
 @pytest.fixture(scope="session")
 def asgi_server(tmp_path_factory):
-    """The app under uvicorn (ASGI) on a scratch database of its own, set up as `server` is:
-    for pages that hold the order stream open, which a sync worker must not serve."""
-    workdir = tmp_path_factory.mktemp("e2e-asgi-server")
+    """The app under uvicorn (ASGI), set up as `server` is: for pages that hold the order
+    stream open, which a sync worker must not serve."""
+    yield from _app_server(tmp_path_factory, "uvicorn", servers.Uvicorn())
+
+
+def _app_server(tmp_path_factory, name: str, command):
+    """The app served by `command` on a scratch database of its own, with the suite's
+    accounts; fails the session if the server logged an error."""
+    workdir = tmp_path_factory.mktemp(f"e2e-{name}")
     env = servers.production_env(database_url=f"sqlite:///{workdir}/e2e.sqlite3")
     servers.prepare_database(env, collectstatic=True)
     out = servers.manage(env, "shell", "-c", SETUP_ACCOUNTS.format(password=PASSWORD))
     accounts = json.loads(out.strip().splitlines()[-1])
 
-    log = workdir / "uvicorn.log"
-    with servers.running(env, command=servers.Uvicorn(), log=log) as running:
+    log = workdir / f"{name}.log"
+    with servers.running(env, command=command, log=log) as running:
         yield Server(url=running.url, accounts=accounts, log=log)
     if "Traceback" in log.read_text():
         ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copy(log, ARTIFACTS / "uvicorn.log")
-        pytest.fail(f"the server logged an error; see {ARTIFACTS / 'uvicorn.log'}")
+        shutil.copy(log, ARTIFACTS / log.name)
+        pytest.fail(f"the server logged an error; see {ARTIFACTS / log.name}")
 
 
 @pytest.fixture(scope="session")
