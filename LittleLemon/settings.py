@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "LittleLemonDRF.throttles.RateLimitHeadersMiddleware",  # RateLimit headers of the throttles
 ]
 
 ROOT_URLCONF = "LittleLemon.urls"

@@ -18,6 +18,8 @@ from django.db import transaction
 from rest_framework import status
 from rest_framework.response import Response
 
+from .conditional import etag_for
+
 MENU, ORDERS = "menu", "orders"
 TTL = 300  # seconds; a bound on memory, not on staleness (versions handle that)
 
@@ -57,15 +59,22 @@ def _key(namespace: str, text: str) -> str:
 
 
 def cached_response(request, build) -> Response:
-    """The cached menu data for this request, or build() and keep its data when it is a 200."""
+    """The cached menu data for this request, or build() and keep its data when it is a 200.
+
+    The data's ETag is computed once, when the data is built, and kept beside it: a hit
+    answers with both and hashes nothing.
+    """
     # The full URL: the query string selects the page, and the host goes into next/previous.
-    key = _key(MENU, request.build_absolute_uri())
-    data = cache.get(key)
-    if data is not None:
-        return Response(data)
+    # "page:": entries are (data, etag) pairs, a shape older entries do not have.
+    key = _key(MENU, "page:" + request.build_absolute_uri())
+    entry = cache.get(key)
+    if entry is not None:
+        data, etag = entry
+        return Response(data, headers={"ETag": etag})
     response = build()
     if response.status_code == status.HTTP_200_OK:
-        cache.set(key, response.data, TTL)
+        response["ETag"] = etag_for(response.data)
+        cache.set(key, (response.data, response["ETag"]), TTL)
     return response
 
 

@@ -2,11 +2,13 @@
 
 drf-spectacular documents the success responses it can see; the errors below come from DRF's
 machinery (authentication, permissions, throttles, parsers, filters, pagination) and would
-otherwise be missing from the schema.
+otherwise be missing from the schema. Every response of a throttled operation also documents
+the RateLimit headers (throttles.py).
 """
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiViewExtension
+from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 
@@ -33,6 +35,34 @@ VALIDATION_ERROR = {
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
+# Sent on every response that the throttles decided; authentication and permission failures
+# are answered before they run.
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {
+        "description": (
+            "The tightest rate limit that applies to the request (IETF "
+            'draft-ietf-httpapi-ratelimit-headers): `"<scope>";q=<requests>;w=<window in '
+            'seconds>`, such as `"user";q=600;w=60`. Absent when authentication or permissions '
+            "refused the request first."
+        ),
+        "schema": {"type": "string"},
+        "example": '"user";q=600;w=60',
+    },
+    "RateLimit": {
+        "description": (
+            'What is left of that limit: `"<scope>";r=<requests left, this one counted>;'
+            "t=<seconds until a request is allowed again, 0 while some are left>`. On a 429, "
+            "r is 0 and t equals Retry-After."
+        ),
+        "schema": {"type": "string"},
+        "example": '"user";r=599;t=0',
+    },
+}
+
+
+def rate_limit_refs() -> dict:
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS}
+
 
 class AutoSchema(openapi.AutoSchema):
     def get_operation_id(self):
@@ -49,6 +79,20 @@ class AutoSchema(openapi.AutoSchema):
                 responses.setdefault(code, self._get_response_for_code(response, code))
         return responses
 
+    def get_operation(self, *args, **kwargs):
+        # Here rather than in _get_response_bodies: subclasses add responses of their own there.
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and self.view.get_throttles():
+            self._add_rate_limit_headers(operation["responses"])
+        return operation
+
+    def _add_rate_limit_headers(self, responses):
+        for name, header in RATE_LIMIT_HEADERS.items():
+            component = ResolvedComponent(name, ResolvedComponent.HEADER, header, name)
+            self.registry.register_on_missing(component)
+        for response in responses.values():
+            response.setdefault("headers", {}).update(rate_limit_refs())
+
     def _error_responses(self):
         view = self.view
         detail = DetailSerializer
@@ -63,7 +107,7 @@ class AutoSchema(openapi.AutoSchema):
         if self.method in BODY_METHODS:
             yield "415", OpenApiResponse(detail, "Unsupported media type.")
         if view.get_throttles():
-            yield "429", OpenApiResponse(detail, "Throttled; see the Retry-After header.")
+            yield "429", OpenApiResponse(detail, "Throttled; see Retry-After and RateLimit.")
 
     def _has_path_parameters(self):
         return "{" in self.path
@@ -87,10 +131,15 @@ class TokenDestroyViewSchema(OpenApiViewExtension):
 
 
 def add_order_stream(result, generator, request, public):
-    """Document GET /api/orders/stream, an async view the generator does not see."""
+    """Document GET /api/orders/stream, an async view the generator does not see; it counts
+    against the user throttle, so its responses carry the RateLimit headers too."""
     detail = {"$ref": "#/components/schemas/Detail"}
     errors = {
-        code: {"description": why, "content": {"application/json": {"schema": detail}}}
+        code: {
+            "description": why,
+            "headers": rate_limit_refs(),
+            "content": {"application/json": {"schema": detail}},
+        }
         for code, why in [
             ("400", "Last-Event-ID (or last_event_id) is not a whole number."),
             ("401", "Missing, invalid or expired credentials."),
@@ -101,6 +150,7 @@ def add_order_stream(result, generator, request, public):
         "schema": {"type": "integer", "minimum": 0},
         "description": "Replay every event after this id (24 hours at most), then go live.",
     }
+    result["components"].setdefault("headers", {}).update(RATE_LIMIT_HEADERS)
     result["paths"]["/api/orders/stream"] = {
         "get": {
             "operationId": "api_orders_stream",
@@ -128,6 +178,7 @@ def add_order_stream(result, generator, request, public):
             "responses": {
                 "200": {
                     "description": "The stream, open until the client leaves.",
+                    "headers": rate_limit_refs(),
                     "content": {"text/event-stream": {"schema": {"type": "string"}}},
                 },
                 **errors,

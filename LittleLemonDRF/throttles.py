@@ -1,4 +1,5 @@
-"""One throttle class per scope: DRF's sliding window, made atomic across workers.
+"""One throttle class per scope: DRF's sliding window, made atomic across workers, and the
+RateLimit headers that report its decisions.
 
 DRF's SimpleRateThrottle reads a client's request history from the cache, decides, and writes
 the history back. Requests that overlap on different workers overwrite each other's hits and
@@ -6,31 +7,110 @@ slip through: 40 simultaneous requests at a limit of 20 let 22 to 40 through on 
 workers sharing Redis. Here the whole step is atomic: one Lua script on Redis, a process lock
 with a process-local cache (which is per process anyway; see checks.py). Rates are read per
 request so that settings overrides take effect.
+
+Redis being unreachable fails no request: each process then counts in its own memory, by the
+same locked path, so limits hold per process. It tries Redis again at most once a second (a
+try may cost a connect timeout) and goes back to it as soon as it answers.
+
+Each throttle records its decision on the request: how many requests are left, and when one
+is possible again. RateLimitHeadersMiddleware reports the tightest of them as the
+`RateLimit-Policy` and `RateLimit` headers of the IETF httpapi draft, on every response that
+a throttle decided, the 429 included. The figures come from the deciding step itself: the
+headers cost no cache call of their own.
 """
 
+import logging
+import math
 import threading
+import time
 import uuid
+from typing import NamedTuple
 
+import redis
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django_redis import get_redis_connection
 from django_redis.cache import RedisCache
+from django_redis.exceptions import ConnectionInterrupted
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
+logger = logging.getLogger(__name__)
+
 # KEYS[1]: the client's key. ARGV: now, window (s), limit, a unique member for this request.
-# Returns {1} when the request is allowed (and recorded), else {0, oldest recorded time}.
+# Returns {allowed (1 or 0), the hits now in the window}, and once the window is full, the time
+# of the hit whose expiry lets a request through again (a string: Redis would truncate a Lua
+# number to an integer).
 _SLIDING_WINDOW = """
 local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if redis.call('ZCARD', key) < limit then
+local count, allowed = redis.call('ZCARD', key), 0
+if count < limit then
     redis.call('ZADD', key, now, ARGV[4])
     redis.call('EXPIRE', key, math.ceil(window))
-    return {1}
+    count, allowed = count + 1, 1
 end
-return {0, redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]}
+if count < limit then
+    return {allowed, count}
+end
+return {allowed, count, redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')[2]}
 """
 _script = None
 _local_lock = threading.Lock()
+
+# Redis not answering, as redis-py raises it and as django-redis wraps it.
+REDIS_UNREACHABLE = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    ConnectionInterrupted,
+)
+REDIS_RETRY_SECONDS = 1.0  # while it is unreachable
+
+# Where this process counts while Redis is unreachable: one key per client and scope.
+_fallback = LocMemCache("littlelemon-throttle-fallback", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+
+
+class _RedisHealth:
+    """Whether Redis answered the last time a throttle asked it."""
+
+    def __init__(self, clock=time.monotonic):
+        self.down = False
+        self.retry_at = 0.0
+        self.clock = clock
+        self.lock = threading.Lock()
+
+    def worth_trying(self) -> bool:
+        if not self.down:
+            return True
+        now = self.clock()
+        if now < self.retry_at:
+            return False
+        with self.lock:  # one request per interval makes the try, the others count locally
+            if now < self.retry_at:
+                return False
+            self.retry_at = now + REDIS_RETRY_SECONDS
+            return True
+
+    def failed(self, error: Exception) -> None:
+        with self.lock:
+            self.retry_at = self.clock() + REDIS_RETRY_SECONDS
+            was_down, self.down = self.down, True
+        if not was_down:
+            logger.warning(
+                "Redis is unreachable (%s): throttling in this process's memory until it answers",
+                error,
+            )
+
+    def answered(self) -> None:
+        if self.down:
+            with self.lock:
+                was_down, self.down = self.down, False
+            if was_down:
+                logger.info("Redis answers again: throttling in Redis")
+
+
+_redis = _RedisHealth()
 
 
 def _redis_hit(backend: RedisCache, key: str, now: float, window: int, limit: int):
@@ -40,33 +120,145 @@ def _redis_hit(backend: RedisCache, key: str, now: float, window: int, limit: in
     if _script is None:
         _script = client.register_script(_SLIDING_WINDOW)
     result = _script(keys=[key], args=[repr(now), window, limit, uuid.uuid4().hex], client=client)
-    return bool(result[0]), (float(result[1]) if len(result) > 1 else None)
+    return bool(result[0]), int(result[1]), (float(result[2]) if len(result) > 2 else None)
+
+
+# --- Decisions and the RateLimit headers ------------------------------------------------------
+
+
+class Decision(NamedTuple):
+    """One throttle's verdict on one request, in the terms of the RateLimit headers."""
+
+    scope: str
+    limit: int
+    window: int  # seconds
+    remaining: int  # requests left in the window, this one spent
+    wait: float  # seconds until a request is allowed again; 0 while some remain
+    allowed: bool
+
+    def tightness(self) -> tuple:
+        # Smallest is tightest: a refusal, then the fewest left, the longest wait, the smallest
+        # limit. The longest wait among refusals is also what DRF's Retry-After reports.
+        return (self.allowed, self.remaining, -self.wait, self.limit)
+
+
+def _record(request, decision: Decision) -> None:
+    """Keep the tightest decision on the Django request, which the middleware sees."""
+    http_request = getattr(request, "_request", request)  # DRF's Request wraps it
+    current = getattr(http_request, "rate_limit", None)
+    if current is None or decision.tightness() < current.tightness():
+        http_request.rate_limit = decision
+
+
+def rate_limit_headers(decision: Decision) -> dict[str, str]:
+    """`RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers) for a decision,
+    and the matching `Retry-After` for a refusal: whole seconds, rounded up."""
+    reset = math.ceil(decision.wait) if decision.remaining == 0 else 0
+    headers = {
+        "RateLimit-Policy": f'"{decision.scope}";q={decision.limit};w={decision.window}',
+        "RateLimit": f'"{decision.scope}";r={decision.remaining};t={reset}',
+    }
+    if not decision.allowed:
+        headers["Retry-After"] = str(reset)
+    return headers
+
+
+class RateLimitHeadersMiddleware:
+    """Adds the RateLimit headers of the tightest throttle decision to the response.
+
+    A middleware rather than a view hook, so that every view that throttles gets them: the
+    project's own, Djoser's, simplejwt's, DRF's token view, and the async order stream.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.async_mode:
+            return self._acall(request)
+        return _with_headers(request, self.get_response(request))
+
+    async def _acall(self, request):
+        return _with_headers(request, await self.get_response(request))
+
+
+def _with_headers(request, response):
+    decision = getattr(request, "rate_limit", None)
+    if decision is not None:
+        for name, value in rate_limit_headers(decision).items():
+            response[name] = value
+    return response
+
+
+# --- Throttles --------------------------------------------------------------------------------
 
 
 class _AtomicWindowMixin:
+    decision: Decision | None = None
+
     def get_rate(self):
         # DRF binds the rate table when the class is defined; reading it per request lets
         # override_settings in tests (and a reloaded configuration) take effect.
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
     def allow_request(self, request, view):
-        self.oldest = None
-        backend = caches["default"]
-        if self.rate is None or not isinstance(backend, RedisCache):
-            with _local_lock:
-                return super().allow_request(request, view)
+        self.decision = None
+        if self.rate is None:
+            return True
+        shared = isinstance(caches["default"], RedisCache)
+        if not (shared and _redis.worth_trying() and self._decided_on_redis(request, view)):
+            self._decide_locally(request, view, fallback=shared)
+        if self.decision is None:  # no cache key: this throttle does not apply to the request
+            return True
+        _record(request, self.decision)
+        return self.decision.allowed
+
+    def _decided_on_redis(self, request, view) -> bool:
+        """Decide in Redis; False when it is unreachable and the decision is still to make."""
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
         self.now = self.timer()
-        allowed, self.oldest = _redis_hit(
-            backend, self.key, self.now, self.duration, self.num_requests
-        )
-        return allowed
+        try:
+            allowed, count, freed_at = _redis_hit(
+                caches["default"], self.key, self.now, self.duration, self.num_requests
+            )
+        except REDIS_UNREACHABLE as error:
+            _redis.failed(error)
+            return False
+        _redis.answered()
+        self.decision = self._decision(allowed, count, freed_at)
+        return True
+
+    def _decide_locally(self, request, view, fallback: bool) -> None:
+        if fallback:
+            self.cache = _fallback
+        self.history = None
+        with _local_lock:
+            allowed = super().allow_request(request, view)
+        if self.history is not None:
+            # DRF keeps the history newest first: the limit-th newest hit frees the next slot.
+            count, limit = len(self.history), self.num_requests
+            freed_at = self.history[limit - 1] if 0 < limit <= count else None
+            self.decision = self._decision(allowed, count, freed_at)
+
+    def _decision(self, allowed: bool, count: int, freed_at: float | None) -> Decision:
+        remaining = max(self.num_requests - count, 0)
+        wait = 0.0
+        if remaining == 0:
+            wait = self.duration if freed_at is None else self.duration - (self.now - freed_at)
+        return Decision(self.scope, self.num_requests, self.duration, remaining, wait, allowed)
 
     def wait(self):
-        if self.oldest is not None:
-            return max(self.duration - (self.now - self.oldest), 0)
+        # The decision's own figure, so that Retry-After and the RateLimit header agree.
+        if self.decision is not None:
+            return self.decision.wait
         return super().wait()
 
 

@@ -9,6 +9,7 @@ from rest_framework import viewsets
 
 from .. import selectors, services
 from ..caching import CachedReadMixin
+from ..conditional import ConditionalRequestMixin
 from ..filters import MenuItemFilter, RatingFilter
 from ..models import Category, MenuItem
 from ..permissions import (
@@ -36,7 +37,7 @@ ID_PATTERN = r"[0-9]+"  # ids in paths; anything else is a 404 before any lookup
         }
     )
 )
-class CategoryViewSet(CachedReadMixin, viewsets.ModelViewSet):
+class CategoryViewSet(ConditionalRequestMixin, CachedReadMixin, viewsets.ModelViewSet):
     """Menu categories: anyone reads, managers and admins write."""
 
     queryset = Category.objects.all()
@@ -56,7 +57,7 @@ class CategoryViewSet(CachedReadMixin, viewsets.ModelViewSet):
         services.category_delete(category=instance)
 
 
-class MenuItemViewSet(CachedReadMixin, viewsets.ModelViewSet):
+class MenuItemViewSet(ConditionalRequestMixin, CachedReadMixin, viewsets.ModelViewSet):
     """The menu: anyone reads, managers and admins write (`featured` marks the item of the day)."""
 
     serializer_class = MenuItemSerializer

@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from .. import order_policy, selectors, services
+from ..conditional import ConditionalRequestMixin
 from ..filters import OrderFilter
 from ..pagination import OrderPagination
 from ..permissions import CanChangeOrder, CanDeleteOrder
@@ -102,9 +103,10 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     ),
     destroy=extend_schema(responses={204: None}),
 )
-class OrderViewSet(viewsets.ModelViewSet):
+class OrderViewSet(ConditionalRequestMixin, viewsets.ModelViewSet):
     """Orders: customers see their own, delivery crew their assigned ones, managers all."""
 
+    etag_actions = ("retrieve",)  # a single order; the list is not tagged
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
     pagination_class = OrderPagination

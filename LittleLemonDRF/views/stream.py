@@ -7,6 +7,7 @@ subscriber holds no worker.
 """
 
 import asyncio
+import math
 import time
 
 from asgiref.sync import sync_to_async
@@ -68,7 +69,7 @@ def _admit(request):
         return _unauthorized(drf_request, "Authentication credentials were not provided."), None
     throttle = UserThrottle()
     if not throttle.allow_request(drf_request, None):
-        wait = round(throttle.wait() or 1)
+        wait = math.ceil(throttle.wait() or 1)  # as the RateLimit header says it
         answer = JsonResponse({"detail": f"Request was throttled. Expected in {wait} seconds."})
         answer.status_code = 429
         answer["Retry-After"] = str(wait)
