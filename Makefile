@@ -26,7 +26,7 @@ help:
 	@echo "make soak           50 clients for 60 s against serve-prod, then a database consistency check"
 	@echo "make fuzz           schemathesis against the running API, as a customer and a manager"
 	@echo "make bench-inprocess  microseconds per request of the same endpoints, in one process"
-	@echo "make bench          requests/s of the main endpoints against a baseline (wrk; see README)"
+	@echo "make bench          requests/s of the main endpoints against a bare-DRF floor (wrk; see README)"
 	@echo "make bench-stream   1000 order-stream subscribers: event latency, menu reads beside them"
 	@echo "make e2e            browser tests (Debian's Chromium) of the admin, Swagger UI, ReDoc, browsable API"
 	@echo "make lint | fmt | check | schema"
@@ -90,8 +90,9 @@ soak: install
 	$(PY) -m scripts.soak
 
 # BENCH_SECONDS (10 per endpoint and round), BENCH_ROUNDS (3), BENCH_SCALE (1 or 10),
-# BENCH_WORKERS, BENCH_ONLY (names, for a quick look); SQLite by default,
-# PostgreSQL + Redis with DATABASE_URL (a database named *bench*, recreated) and REDIS_URL.
+# BENCH_WORKERS (app and floor alike), BENCH_ONLY (names, for a quick look); SQLite by
+# default, PostgreSQL + Redis with DATABASE_URL (a database named *bench*, recreated) and
+# REDIS_URL. Ratios are to the floor, bench/floor (a bare DRF project) on its own gunicorn.
 bench: install
 	$(PY) -m bench.run
 

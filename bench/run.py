@@ -1,12 +1,14 @@
-"""make bench: requests per second of the main endpoints, against a no-work baseline.
+"""make bench: requests per second of the main endpoints, against a bare-DRF floor.
 
 Seeds a fresh database (`manage.py seed_bench`, under bench.settings), counts the queries of
-each request in process, starts gunicorn through tests/servers.py (BENCH_WORKERS sync
-workers: 3 with Redis, 1 without; debug off, pinned to CPU 0, on a free port) and loads each
-endpoint with wrk (pinned to CPU 1) for BENCH_SECONDS. Prints a table and writes
-bench/results/<date>-<db>[-x<scale>].json with a PNG chart. BENCH_ONLY=name,... runs the
-baseline and those endpoints only, and writes nothing. Run it with `make bench`
-(`python -m bench.run` from the project folder).
+each request in process, and starts two gunicorns through tests/servers.py with the same
+settings (BENCH_WORKERS sync workers: 3 with Redis, 1 without; debug off, pinned to CPU 0,
+on free ports): the app, and the floor (bench/floor, a project with one DRF view and nothing
+else). wrk (pinned to CPU 1) loads the floor and each endpoint in turn for BENCH_SECONDS;
+every figure is a ratio to the floor's requests/s of the same run, judged against the goals.
+Prints a table and writes bench/results/<date>-<db>[-x<scale>].json with a PNG chart.
+BENCH_ONLY=name,... runs the floor, the in-app baseline and those endpoints only, and writes
+nothing. Run it with `make bench` (`python -m bench.run` from the project folder).
 
 SQLite in a temporary directory by default; with DATABASE_URL (PostgreSQL, a database whose
 name contains "bench", dropped and created again) and REDIS_URL, PostgreSQL + Redis.
@@ -21,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -33,7 +35,7 @@ RESULTS = BENCH / "results"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "1"))
 # Rounds over every endpoint, each figure the median of its rounds: one run on a shared
-# machine can be 20% off, most often for the write mix. Interleaved, so the baseline and the
+# machine can be 20% off, most often for the write mix. Interleaved, so the floor and the
 # endpoints are measured over the same minutes.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
@@ -42,8 +44,8 @@ SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 # on PostgreSQL and Redis, a quarter of the time in the write mix. Without Redis, one: the
 # local-memory cache (response cache, throttle counts) is private to a process.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3" if os.environ.get("REDIS_URL") else "1"))
-# BENCH_ONLY=name,name runs the baseline and those endpoints, prints the table and writes no
-# result files: for trying a change, not for the record.
+# BENCH_ONLY=name,name runs the floor, the baseline and those endpoints, prints the table and
+# writes no result files: for trying a change, not for the record.
 ONLY = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
 # Eight connections keep the one worker busy while wrk waits on answers. Reads use one wrk
 # thread; the write mix one thread per connection, since each connection is its own customer.
@@ -51,14 +53,27 @@ CONNECTIONS = 8
 # Throttling stays on (its cache reads and writes are part of every request) at the helper's
 # lifted rates, which no benchmark reaches.
 THROTTLE_RATE = servers.UNTHROTTLED
-# The production gunicorn settings, as `make serve-prod` runs them.
+# The production gunicorn settings, as `make serve-prod` runs them, for the app and the floor
+# alike. Both stay up for the whole run, each idle while the other is loaded, both on CPU 0:
+# an idle gunicorn wakes about once a second, a fraction of a percent of the core, well
+# inside the spread between rounds; stopping the floor between its turns would instead
+# measure a cold server each round.
 SERVER = servers.Gunicorn(
     workers=WORKERS, config="python:LittleLemon.gunicorn", options=("--worker-class=sync",)
 )
-TARGETS = {"menu_anon": 0.50, "menu_token": 0.35, "menu_filtered": 0.30}
-TARGETS |= {"orders_manager": 0.12, "orders_customer": 0.12}
+FLOOR_SERVER = replace(SERVER, app="bench.floor.wsgi")
+FLOOR_PATH = "/floor"
+# The goals. A read, in requests/s as a ratio to the floor's in the same run (an orders page
+# is 20 orders with their lines).
+TARGETS = {"menu_anon": 0.70, "menu_token": 0.60, "menu_filtered": 0.55}
+TARGETS |= {"orders_manager": 0.25, "orders_customer": 0.25, "cart": 0.50}
+# The write mix, in orders placed per second, on production's stack (PostgreSQL + Redis) only.
+WRITE_MIX_TARGET = 150.0
+# The 99th percentile latency of every read loaded on its own, at CONNECTIONS connections.
+P99_LIMIT_MS = 25.0
 SERVER_LOG = BENCH / "server.log"
 SHORT = {
+    "baseline": "in-app\nbaseline",
     "menu_anon": "menu\nanonymous",
     "menu_token": "menu\ntoken",
     "menu_filtered": "menu filtered\n(category, -price, 50)",
@@ -83,6 +98,16 @@ class Endpoint:
         return self.name.startswith("write_mix")
 
     @property
+    def yardstick(self) -> bool:
+        """The floor and the in-app baseline: what the endpoints are compared with."""
+        return self.name in ("floor", "baseline")
+
+    @property
+    def read(self) -> bool:
+        """A read loaded on its own at CONNECTIONS connections: the p99 goal applies."""
+        return not (self.yardstick or self.write_mix or self.during_writes)
+
+    @property
     def during_writes(self) -> bool:
         """Measured while the write mix (counted stock) runs beside it on its own connections."""
         return self.name.endswith("_during_writes")
@@ -94,7 +119,8 @@ class Endpoint:
 
 def endpoints(slug: str) -> list[Endpoint]:
     return [
-        Endpoint("baseline", "GET /api/bench/baseline", "/api/bench/baseline"),
+        Endpoint("floor", "GET /floor (bare DRF, its own gunicorn)", FLOOR_PATH),
+        Endpoint("baseline", "GET /api/bench/baseline (in-app)", "/api/bench/baseline"),
         Endpoint("menu_anon", "GET /api/menu-items (anonymous)", "/api/menu-items"),
         Endpoint("menu_token", "GET /api/menu-items (token)", "/api/menu-items", "customer"),
         Endpoint(
@@ -317,15 +343,24 @@ class Figures:
     requests: int
     non_2xx: int
     socket_errors: int
-    queries_per_request: float
+    queries_per_request: float | None  # None for the floor, which is not the app
     rounds_per_second: list[float]
+    ratio_to_floor: float = 0.0
     ratio_to_baseline: float = 0.0
-    target_ratio: float | None = None
     orders_per_second: float | None = None
+    target_ratio: float | None = None
+    target_orders_per_second: float | None = None
+    p99_limit_ms: float | None = None
+    goals: dict[str, bool] = field(default_factory=dict)  # each goal of the endpoint: met?
 
 
-def figures(endpoint: Endpoint, rounds: list[dict], queries: float) -> Figures:
-    """The median round (by orders placed for the write mix); errors of every round."""
+def figures(
+    endpoint: Endpoint, rounds: list[dict], queries: float | None, production: bool
+) -> Figures:
+    """The median round (by orders placed for the write mix); errors of every round.
+
+    `production`: PostgreSQL + Redis, the stack the write mix's goal is set on.
+    """
 
     def per_second(raw: dict) -> float:
         count = raw["orders_placed"] if endpoint.write_mix else raw["requests"]
@@ -343,31 +378,67 @@ def figures(endpoint: Endpoint, rounds: list[dict], queries: float) -> Figures:
         requests=raw["requests"],
         non_2xx=sum(r["non2xx"] for r in rounds),
         socket_errors=sum(r["socket_errors"] + r["timeouts"] for r in rounds),
-        queries_per_request=round(queries, 2),
+        queries_per_request=None if queries is None else round(queries, 2),
         rounds_per_second=[round(per_second(r), 1) for r in rounds],
-        target_ratio=TARGETS.get(endpoint.name),
         orders_per_second=(
             round(raw["orders_placed"] / seconds, 1)
             if endpoint.write_mix or endpoint.during_writes
             else None
         ),
+        target_ratio=TARGETS.get(endpoint.name),
+        target_orders_per_second=(
+            WRITE_MIX_TARGET if endpoint.name == "write_mix" and production else None
+        ),
+        p99_limit_ms=P99_LIMIT_MS if endpoint.read else None,
     )
+
+
+def compare(rows: list[Figures]) -> None:
+    """Each row's ratios to the floor and to the in-app baseline, and whether its goals hold."""
+    by_name = {r.name: r for r in rows}
+    floor = by_name["floor"].requests_per_second
+    baseline = by_name["baseline"].requests_per_second
+    for r in rows:
+        r.ratio_to_floor = round(r.requests_per_second / floor, 3)
+        r.ratio_to_baseline = round(r.requests_per_second / baseline, 3)
+        if r.target_ratio is not None:
+            r.goals[f"ratio >= {r.target_ratio:.2f}"] = r.ratio_to_floor >= r.target_ratio
+        if r.p99_limit_ms is not None:
+            r.goals[f"p99 < {r.p99_limit_ms:g} ms"] = r.p99_ms < r.p99_limit_ms
+        if r.target_orders_per_second is not None:
+            met = r.orders_per_second >= r.target_orders_per_second
+            r.goals[f"orders/s >= {r.target_orders_per_second:g}"] = met
+
+
+def missed_goals(rows: list[Figures]) -> list[str]:
+    return [f"{r.name}: {goal}" for r in rows for goal, met in r.goals.items() if not met]
 
 
 def print_table(rows: list[Figures]) -> None:
     print(
-        f"\n{'endpoint':<52} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8} "
-        f"{'queries':>8} {'ratio':>6} {'target':>6}  rounds (per second; the median is shown)"
+        f"\n{'endpoint':<52} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>7} "
+        f"{'queries':>7} {'÷floor':>7} {'÷in-app':>7}  {'rounds (req/s)':<20}  goals"
     )
     for r in rows:
-        target = f"{r.target_ratio:.2f}" if r.target_ratio else ""
+        queries = "" if r.queries_per_request is None else f"{r.queries_per_request:.2f}"
+        rounds = " / ".join(f"{x:.0f}" for x in r.rounds_per_second)
+        goals = ", ".join(f"{g} {'pass' if met else 'FAIL'}" for g, met in r.goals.items())
+        if r.name == "write_mix" and r.target_orders_per_second is None:
+            goals = f"orders/s >= {WRITE_MIX_TARGET:g}: set on PostgreSQL + Redis only"
         print(
-            f"{r.label:<52} {r.requests_per_second:>8.1f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} "
-            f"{r.non_2xx:>8} {r.queries_per_request:>8.2f} {r.ratio_to_baseline:>6.3f} {target:>6}"
-            f"  {' / '.join(f'{x:.0f}' for x in r.rounds_per_second)}"
+            f"{r.label:<52} {r.requests_per_second:>8.1f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} "
+            f"{r.non_2xx:>7} {queries:>7} {r.ratio_to_floor:>7.3f} {r.ratio_to_baseline:>7.3f}"
+            f"  {rounds:<20}  {goals}"
         )
         if r.orders_per_second is not None:
             print(f"{'  orders placed per second':<52} {r.orders_per_second:>8.1f}")
+    judged = sum(len(r.goals) for r in rows)
+    missed = missed_goals(rows)
+    print(
+        f"\nrounds: per second, orders for the write mix; the median is shown. "
+        f"Goals met: {judged - len(missed)} of {judged}"
+        + (f"; missed: {'; '.join(missed)}" if missed else "")
+    )
 
 
 def chart(rows: list[Figures], title: str, path: Path) -> None:
@@ -376,12 +447,12 @@ def chart(rows: list[Figures], title: str, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [r for r in rows if r.name != "baseline"]
+    rows = [r for r in rows if r.name != "floor"]
     fig, ax = plt.subplots(figsize=(10, 5))
     xs = list(range(len(rows)))
-    bars = ax.bar(xs, [r.ratio_to_baseline for r in rows], color="#4a7c59", width=0.6)
+    bars = ax.bar(xs, [r.ratio_to_floor for r in rows], color="#4a7c59", width=0.6)
     ax.bar_label(bars, fmt="%.3f", fontsize=8)
-    ax.axhline(1.0, color="grey", linewidth=0.8, linestyle=":")
+    ax.axhline(1.0, color="grey", linewidth=0.8, linestyle=":", label="bare-DRF floor")
     for x, r in zip(xs, rows, strict=True):
         if r.target_ratio:
             ax.hlines(r.target_ratio, x - 0.4, x + 0.4, colors="#c0392b", linestyles="--")
@@ -396,11 +467,28 @@ def chart(rows: list[Figures], title: str, path: Path) -> None:
     ax.plot([], [], color="#c0392b", linestyle="--", label="target ratio")
     ax.legend(loc="upper right", fontsize=8)
     ax.set_xticks(xs, [SHORT[r.name] for r in rows], fontsize=8)
-    ax.set_ylabel("requests/s ÷ baseline requests/s")
+    ax.set_ylabel("requests/s ÷ the floor's requests/s")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def machine() -> dict:
+    """What the figures were measured on: they compare only within one machine."""
+    from importlib.metadata import version
+
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {
+        "cpu": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "memory_gib": round(memory / 2**30, 1),
+        "system": platform.platform(),
+        "python": platform.python_version(),
+        "django": version("django"),
+        "djangorestframework": version("djangorestframework"),
+        "gunicorn": version("gunicorn"),
+    }
 
 
 def git_commit() -> str:
@@ -420,7 +508,7 @@ def main() -> None:
     try:
         run(wrk_bin, workdir, started)
     except servers.ServerFailed as error:
-        sys.exit(f"{error}\n(the server's whole log: {SERVER_LOG})")
+        sys.exit(f"{error}\n(the app server's whole log: {SERVER_LOG})")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -450,23 +538,29 @@ def run(wrk_bin: str, workdir: Path, started: float) -> None:
         unknown = set(ONLY) - {e.name for e in plan}
         if unknown:
             sys.exit(f"BENCH_ONLY: no endpoint named {', '.join(sorted(unknown))}")
-        plan = [e for e in plan if e.name == "baseline" or e.name in ONLY]
-    queries = {e.name: queries_per_request(e, fx) for e in plan}
+        plan = [e for e in plan if e.yardstick or e.name in ONLY]
+    # The floor is another project: the app's settings cannot serve it in process.
+    queries = {e.name: queries_per_request(e, fx) for e in plan if e.name != "floor"}
     connections.close_all()
 
     raw = {e.name: [] for e in plan}
-    with servers.running(env, command=SERVER, cpu=0, log=SERVER_LOG) as server:
+    with (
+        servers.running(env, command=SERVER, cpu=0, log=SERVER_LOG) as app,
+        servers.running(
+            env, command=FLOOR_SERVER, cpu=0, log=workdir / "floor.log", health=FLOOR_PATH
+        ) as floor,
+    ):
         for round_ in range(1, ROUNDS + 1):
             for endpoint in plan:
                 print(f"  round {round_}/{ROUNDS}: {endpoint.label} ...", flush=True)
+                url = floor.url if endpoint.name == "floor" else app.url
                 if WARMUP and round_ == 1:
-                    wrk(wrk_bin, server.url, endpoint, fx, WARMUP, workdir)
-                raw[endpoint.name].append(wrk(wrk_bin, server.url, endpoint, fx, SECONDS, workdir))
+                    wrk(wrk_bin, url, endpoint, fx, WARMUP, workdir)
+                raw[endpoint.name].append(wrk(wrk_bin, url, endpoint, fx, SECONDS, workdir))
 
-    rows = [figures(e, raw[e.name], queries[e.name]) for e in plan]
-    baseline = rows[0].requests_per_second
-    for r in rows:
-        r.ratio_to_baseline = round(r.requests_per_second / baseline, 3)
+    production = db == "postgres" and bool(env.get("REDIS_URL"))
+    rows = [figures(e, raw[e.name], queries.get(e.name), production) for e in plan]
+    compare(rows)
     print_table(rows)
     if ONLY:
         return
@@ -483,19 +577,23 @@ def run(wrk_bin: str, workdir: Path, started: float) -> None:
         "seconds_per_endpoint": SECONDS,
         "rounds": ROUNDS,
         "commit": git_commit(),
-        "machine": {"cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count()},
+        "machine": machine(),
         "server": f"gunicorn, {WORKERS} sync worker(s), debug off"
         + (", CPU 0" if servers.pinned(0) else ""),
+        "floor": f"{FLOOR_SERVER.app} under the same gunicorn settings, up beside the app and "
+        "idle while the app is loaded: one DRF APIView, startproject's middleware, "
+        "no authentication, permission or throttle classes, the JSON renderer only",
         "load": f"wrk -c{CONNECTIONS}, -t1 for reads, -t{CONNECTIONS} for the write mix"
         + (", CPU 1" if servers.pinned(1) else ""),
         "throttle_rates": THROTTLE_RATE,
         "timings": {k: round(v, 1) for k, v in timings.items()},
+        "goals_missed": missed_goals(rows),
         "endpoints": [asdict(r) for r in rows],
     }
     (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
     chart(
         rows,
-        f"Little Lemon API, {db}, scale {SCALE:g}, {stem[:10]}: ratio to baseline",
+        f"Little Lemon API, {db}, scale {SCALE:g}, {stem[:10]}: ratio to the bare-DRF floor",
         RESULTS / f"{stem}.png",
     )
     print(

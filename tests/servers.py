@@ -43,6 +43,8 @@ SECRET_KEY = secrets.token_urlsafe(50)
 UNTHROTTLED = "1000000/second"
 # Read by gunicorn and the production gunicorn config: a shell's values must not reach a check.
 SERVER_VARIABLES = ("BIND", "WEB_CONCURRENCY", "TLS_", "GUNICORN_CMD_ARGS")
+# What a started server must answer 200 on before it counts as up.
+HEALTH_PATH = "/api/health"
 # Worker pid first: the multi-process tests read which worker served each request.
 ACCESS_LOG_FORMAT = "%(p)s %(m)s %(U)s %(s)s"
 # The health check takes any certificate: the socket is ours, so whoever answers is our server.
@@ -263,6 +265,7 @@ class Server:
     port: int
     scheme: str
     log: Path
+    health: str = HEALTH_PATH  # the path that answers 200 once the server is up
 
     @property
     def url(self) -> str:
@@ -272,7 +275,7 @@ class Server:
         return self.log.read_text(errors="replace")[-chars:]
 
     def wait_healthy(self, timeout: float = 60) -> None:
-        """Return once /api/health answers 200; ServerFailed if the process dies first."""
+        """Return once the health path answers 200; ServerFailed if the process dies first."""
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
@@ -283,7 +286,7 @@ class Server:
                 return
             if time.monotonic() > deadline:
                 raise ServerFailed(
-                    f"/api/health did not answer 200 within {timeout:g} s:\n{self.log_tail()}"
+                    f"{self.health} did not answer 200 within {timeout:g} s:\n{self.log_tail()}"
                 )
             time.sleep(0.1)
 
@@ -296,7 +299,7 @@ class Server:
         else:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=min(timeout, 5))
         try:
-            conn.request("GET", "/api/health")
+            conn.request("GET", self.health)
             return conn.getresponse().status == 200
         except (OSError, http.client.HTTPException):
             return False
@@ -310,10 +313,12 @@ def start(
     log: Path,
     command: Command | None = None,
     cpu: int | None = None,
+    health: str = HEALTH_PATH,
 ) -> Server:
     """Start `command` (two gunicorn workers unless told) on a free port bound here.
 
-    Output goes to `log`; the server may not answer yet (see `Server.wait_healthy`).
+    Output goes to `log`; the server may not answer yet (see `Server.wait_healthy`, which
+    asks `health`: another app than this one answers on a path of its own).
     """
     # Bound, not listening: the server listens with its own backlog, as with --bind host:port.
     listener = socket.socket()
@@ -331,7 +336,7 @@ def start(
             start_new_session=True,  # a process group of its own: workers stop with it
         )
     scheme = "https" if "TLS_CERTFILE" in env else "http"
-    return Server(process=process, port=port, scheme=scheme, log=log)
+    return Server(process=process, port=port, scheme=scheme, log=log, health=health)
 
 
 def stop(*servers: Server, grace: float = 10) -> None:
