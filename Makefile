@@ -16,7 +16,7 @@ EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/littlelemon
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help install serve serve-prod soak bench bench-stream bench-inprocess test lint fmt check schema pytest test-postgres fuzz e2e clean
+.PHONY: help install serve serve-prod soak chaos bench bench-stream bench-inprocess test lint fmt check schema pytest test-postgres fuzz e2e clean
 
 help:
 	@echo "make serve          install, migrate, load the menu, print demo tokens, serve on :8000"
@@ -24,6 +24,7 @@ help:
 	@echo "make test           lint, checks, schema validation and the test suite (SQLite)"
 	@echo "make test-postgres  the test suite against PostgreSQL + Redis (POSTGRES_URL, REDIS_TEST_URL)"
 	@echo "make soak           50 clients for 60 s against serve-prod, then a database consistency check"
+	@echo "make chaos          serve-prod's set-up under load while Redis, PostgreSQL and workers fail"
 	@echo "make fuzz           schemathesis against the running API, as a customer and a manager"
 	@echo "make bench-inprocess  microseconds per request of the same endpoints, in one process"
 	@echo "make bench          requests/s of the main endpoints against a bare-DRF floor (wrk; see README)"
@@ -88,6 +89,11 @@ test-postgres: install
 # servers.
 soak: install
 	$(PY) -m scripts.soak
+
+# Private PostgreSQL and Redis servers (never the machine's own); CHAOS_FAST=1 is CI's short run.
+# CHAOS_REDIS_SECONDS, CHAOS_DATABASE_SECONDS, CHAOS_KILLS, CHAOS_CUSTOMERS, WEB_CONCURRENCY.
+chaos: install
+	$(PY) -m scripts.chaos
 
 # BENCH_SECONDS (10 per endpoint and round), BENCH_ROUNDS (3), BENCH_SCALE (1 or 10),
 # BENCH_WORKERS (app and floor alike), BENCH_ONLY (names, for a quick look); SQLite by

@@ -161,6 +161,17 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "littlelemon",
+            "OPTIONS": {
+                # Redis down is a slower service, not a failing one: a cache read that cannot
+                # reach it misses and the answer comes from the database, a write is skipped
+                # (the throttles fall back on their own, see throttles.py).
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+                # Invalidations missed while Redis was unreachable are made up for on every
+                # (re)connection: caching.py.
+                "CONNECTION_POOL_CLASS": "LittleLemonDRF.caching.ReconnectingPool",
+            },
         }
     }
 else:
@@ -184,7 +195,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic builds them (a writable place when the checkout is not).
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -6,12 +6,20 @@ categories, dishes and ratings, "orders" for orders. Every write to those tables
 version (services.py calls invalidate()) at once and again when its transaction commits, so
 the next read, through any worker, computes afresh. A read that raced a write can only store
 its value under a version that nobody asks for again.
+
+While Redis is unreachable every read misses and answers from the database, and the version
+bumps are lost. So every connection to Redis, the first one of a process and each one made
+again after a failure, bumps every version before this process reads from the cache again:
+whatever was cached before the outage (a Redis that keeps its data across a restart still has
+it) is never served after it. A worker that saw no failure itself still reconnects, because
+a Redis that went away dropped its connections too.
 """
 
 import functools
 import hashlib
 import time
 
+import redis
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import transaction
@@ -21,12 +29,40 @@ from rest_framework.response import Response
 from .conditional import etag_for
 
 MENU, ORDERS = "menu", "orders"
+NAMESPACES = (MENU, ORDERS)
 TTL = 300  # seconds; a bound on memory, not on staleness (versions handle that)
+
+
+class _Connections:
+    """Whether Redis connected since the versions were last bumped for it."""
+
+    def __init__(self):
+        self.new = False
+
+    def connected(self, connection) -> None:  # redis-py calls it after every (re)connect
+        self.new = True
+
+
+_connections = _Connections()
+
+
+class ReconnectingPool(redis.ConnectionPool):
+    """django-redis's pool, with every connection reporting its (re)connects (settings.py)."""
+
+    def make_connection(self):
+        connection = super().make_connection()
+        connection.register_connect_callback(_connections.connected)
+        return connection
 
 
 def _version(namespace: str) -> int:
     key = f"version:{namespace}"
     version = cache.get(key)
+    if _connections.new:  # since the last read, this process (re)connected: maybe this read
+        _connections.new = False
+        for each in NAMESPACES:
+            _bump(each)
+        version = cache.get(key)
     if version is None:
         # First use, or evicted: start from a value no earlier version can have had.
         cache.add(key, time.time_ns(), None)

@@ -1,11 +1,14 @@
 """The one place that turns errors into HTTP answers: domain errors, and Django's error pages."""
 
+import logging
+import sys
 from dataclasses import asdict, dataclass, is_dataclass
 from dataclasses import field as dataclass_field
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
@@ -14,6 +17,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from . import errors
+
+logger = logging.getLogger(__name__)
+
+# The database refusing or dropping connections (a restart, a failover, too many clients):
+# the request may well succeed a moment later, so it is a 503 with Retry-After, not a 500.
+# Django opens a fresh connection for the next request (CONN_HEALTH_CHECKS), so the service
+# comes back by itself as soon as the database does.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER = 5  # seconds
+DATABASE_DETAIL = "The database is unavailable. Try again in a few seconds."
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,10 @@ def exception_handler(exc, context):
         set_rollback()
         answer = next(DOMAIN_ERRORS[k] for k in type(exc).__mro__ if k in DOMAIN_ERRORS)
         return Response(_domain_body(exc, answer), status=answer.status)
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.warning("The database is unavailable", exc_info=exc)
+        set_rollback()
+        return _database_unavailable(context["request"])
     if isinstance(exc, ProtectedError):
         exc = _with_status(APIException(_protected_detail(exc)), status.HTTP_409_CONFLICT)
     elif isinstance(exc, DjangoValidationError):
@@ -103,6 +120,10 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this while handling the exception, outside DRF's views as well (a
+    # middleware, a plain Django view, the admin): the database being down is a 503 there too.
+    if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
+        return _database_unavailable(request)
     if _is_api(request):
         return JsonResponse(
             {"detail": "A server error occurred."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR
@@ -114,3 +135,16 @@ def bad_request(request, exception=None):
     if _is_api(request):
         return JsonResponse({"detail": "Bad request."}, status=status.HTTP_400_BAD_REQUEST)
     return defaults.bad_request(request, exception)
+
+
+def _database_unavailable(request):
+    if _is_api(request):
+        response = JsonResponse(
+            {"detail": DATABASE_DETAIL}, status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+    else:
+        response = HttpResponse(
+            DATABASE_DETAIL, status=status.HTTP_503_SERVICE_UNAVAILABLE, content_type="text/plain"
+        )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import BooleanField, Q
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -314,9 +314,10 @@ class OrderEvent(models.Model):
 
     The order stream and the webhook deliverer read these rows, so a change is announced
     exactly when it commits, and a restarted server or deliverer loses nothing. The ids are
-    one sequence for the whole system. Who may see an event is kept on the row itself: the
-    customer, the crew member assigned after the change and, when the change took the order
-    away from one, the crew member before it.
+    one sequence for the whole system, in the order the changes commit (`append`), so a
+    reader that has seen id N has seen every event up to N. Who may see an event is kept on
+    the row itself: the customer, the crew member assigned after the change and, when the
+    change took the order away from one, the crew member before it.
     """
 
     class Type(models.TextChoices):
@@ -337,6 +338,24 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.type} of order {self.order_id}"
+
+    @classmethod
+    def append(cls, **fields) -> "OrderEvent":
+        """Write an event as the last write of its change's transaction.
+
+        A sequence hands out ids when rows are written, not when they commit: on PostgreSQL a
+        lower id could commit after a higher one, and a reader that had gone past it would
+        never see it. A transaction-scoped advisory lock, held from here to the commit, makes
+        the commits of events follow their ids (writers wait for each other only between
+        their event and their commit). SQLite takes its one write lock at BEGIN anyway.
+        """
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
+        return cls.objects.create(**fields)
+
+
+EVENT_ORDER_LOCK = 0x4C4C_4556  # the advisory lock key of OrderEvent.append ("LLEV")
 
 
 WEBHOOK_URL_MAX = 2000

@@ -380,8 +380,11 @@ def order_update(
 
 
 def _announce(order: Order, kind: str, *, crew_before: int | None = None) -> None:
-    """Record the change as an event in its transaction; wake the stream once it commits."""
-    OrderEvent.objects.create(
+    """Record the change as an event in its transaction; wake the stream once it commits.
+
+    The last write of the transaction (OrderEvent.append).
+    """
+    OrderEvent.append(
         type=kind,
         order_id=order.pk,
         customer_id=order.user_id,

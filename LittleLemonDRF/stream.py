@@ -16,10 +16,12 @@ from datetime import timedelta
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 from django.db.models import Q
 from django.utils import timezone
 
 from . import live, roles, selectors
+from .exceptions import DATABASE_UNAVAILABLE
 from .models import OrderEvent
 from .serializers import OrderSerializer
 
@@ -64,6 +66,21 @@ class Scope:
 class Subscriber:
     scope: Scope
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+
+
+def database(function, *, thread_sensitive: bool = True):
+    """`function` as a coroutine in a worker thread, whose connection is checked first.
+
+    Django checks connections at each request's start and end; a stream's work in a thread
+    outside that cycle has to ask itself, or a connection the database dropped (a restart)
+    would fail every query of that thread from then on.
+    """
+
+    def checked(*args, **kwargs):
+        close_old_connections()
+        return function(*args, **kwargs)
+
+    return sync_to_async(checked, thread_sensitive=thread_sensitive)
 
 
 def frame(event_id: int, kind: str, data: dict) -> bytes:
@@ -120,7 +137,7 @@ class Hub:
         if settings.REDIS_URL:
             relay = asyncio.get_running_loop().create_task(live.relay_redis(self.woken))
         try:
-            self.cursor, self.sent = await sync_to_async(_start)()
+            self.cursor, self.sent = await database(_start)()
             self.started.set()
             while self.subscribers:
                 try:
@@ -128,14 +145,19 @@ class Hub:
                 except TimeoutError:
                     pass
                 self.woken.clear()
-                await self.read()
+                try:
+                    await self.read()
+                except DATABASE_UNAVAILABLE:
+                    # The cursor stays where it was: the next look, once the database
+                    # answers again, sends what committed meanwhile.
+                    logger.warning("The order stream could not read events", exc_info=True)
         finally:
             live.stop_listening(self.woken)
             if relay is not None:
                 relay.cancel()
 
     async def read(self) -> None:
-        fresh = await sync_to_async(self._new_events)()
+        fresh = await database(self._new_events)()
         for event, message in fresh:
             for subscriber in list(self.subscribers):
                 if subscriber.scope.allows(event):
@@ -148,10 +170,11 @@ class Hub:
         since = timezone.now() - LATE_COMMIT_WINDOW
         recent = OrderEvent.objects.filter(Q(pk__gt=self.cursor) | Q(created__gte=since))
         events = [e for e in recent.order_by("id") if e.pk not in self.sent]
+        rendered = render(events)  # before moving on: if this fails, they are read again
         for event in events:
             self.sent[event.pk] = now
             self.cursor = max(self.cursor, event.pk)
-        return render(events)
+        return rendered
 
 
 def _report_failure(task: asyncio.Task) -> None:

@@ -101,7 +101,7 @@ def _app_server(tmp_path_factory, name: str, command):
     accounts; fails the session if the server logged an error."""
     workdir = tmp_path_factory.mktemp(f"e2e-{name}")
     env = servers.production_env(database_url=f"sqlite:///{workdir}/e2e.sqlite3")
-    servers.prepare_database(env, collectstatic=True)
+    servers.prepare_database(env)
     out = servers.manage(env, "shell", "-c", SETUP_ACCOUNTS.format(password=PASSWORD))
     accounts = json.loads(out.strip().splitlines()[-1])
 

@@ -65,7 +65,7 @@ def prepare(env: dict[str, str]) -> None:
     """The database, created on first use as serve-prod does, migrated, with the menu."""
     if dj_database_url.parse(DATABASE_URL)["ENGINE"].endswith("postgresql"):
         servers.create_database(DATABASE_URL)
-    servers.prepare_database(env, collectstatic=True)
+    servers.prepare_database(env)
     servers.manage(env, "check", "--deploy", "--fail-level", "WARNING")
 
 

@@ -12,6 +12,7 @@ The helper binds a free port itself and hands the socket to the server process, 
 server that answers is always the one started here, never another one already listening.
 """
 
+import atexit
 import functools
 import http.client
 import json
@@ -23,6 +24,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -89,6 +91,7 @@ def production_env(
         "DATABASE_URL": database_url,
         "LOG_FORMAT": "json",
         "DJANGO_LOG_LEVEL": log_level,
+        "DJANGO_STATIC_ROOT": static_root(),
     }
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -135,12 +138,28 @@ def manage(env: Mapping[str, str], *args: str) -> str:
     return done.stdout
 
 
-def prepare_database(env: Mapping[str, str], *, collectstatic: bool = False) -> None:
-    """Migrate and load the menu; collect static files for pages the app serves itself."""
+def prepare_database(env: Mapping[str, str]) -> None:
+    """Migrate and load the menu."""
     manage(env, "migrate", "--noinput")
-    if collectstatic:
-        manage(env, "collectstatic", "--noinput", "--verbosity=0")
     manage(env, "seed_menu")
+
+
+@functools.cache
+def static_root() -> str:
+    """The static files, built once per harness process as a deployment builds them.
+
+    With debug off the app refuses to start without them (LittleLemonDRF.checks).
+    """
+    path = tempfile.mkdtemp(prefix="littlelemon-static-")
+    atexit.register(shutil.rmtree, path, True)
+    env = clean_environ() | {
+        "DJANGO_SETTINGS_MODULE": "LittleLemon.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "DJANGO_STATIC_ROOT": path,
+    }
+    manage(env, "collectstatic", "--noinput", "--verbosity=0")
+    return path
 
 
 def create_database(url: str, *, replace: bool = False) -> None:

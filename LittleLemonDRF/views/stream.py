@@ -10,7 +10,6 @@ import asyncio
 import math
 import time
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import JsonResponse, StreamingHttpResponse
 from rest_framework import exceptions
@@ -32,7 +31,7 @@ async def order_stream(request):
         return JsonResponse({"detail": "Last-Event-ID must be a whole number."}, status=400)
     # thread_sensitive=False: on the shared pool, whose few threads keep few database
     # connections, not on the request's own thread, which lives as long as the stream.
-    answer, scope = await sync_to_async(_admit, thread_sensitive=False)(request)
+    answer, scope = await stream.database(_admit, thread_sensitive=False)(request)
     if answer is not None:
         return answer
     # Joined before the answer starts: whatever commits once the client sees it is sent.
@@ -94,7 +93,7 @@ async def _events(subscriber: stream.Subscriber, after: int | None):
         yield KEEPALIVE
         replayed = set()  # live events the replay already sent
         if after is not None:
-            replay = sync_to_async(stream.replay, thread_sensitive=False)
+            replay = stream.database(stream.replay, thread_sensitive=False)
             for event, message in await replay(scope, after):
                 replayed.add(event.pk)
                 yield message
