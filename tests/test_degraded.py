@@ -18,7 +18,6 @@ from tests/backing.py that it stops and starts again by pid:
 import json
 import pickle
 import shutil
-import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -289,17 +288,6 @@ def test_redis_outage_keeps_answers_correct_and_fresh(tmp_path):
 # --- Database restart -------------------------------------------------------------------------
 
 
-def _stop_database(database: backing.Postgres, timeout: float = 30) -> None:
-    """A fast shutdown, as `pg_ctl restart` makes one: the workers' connections are cut.
-
-    Postgres.stop() sends SIGTERM, PostgreSQL's smart shutdown, which waits for every client
-    to disconnect: the workers' persistent connections would hold it up until the kill.
-    """
-    database.process.send_signal(signal.SIGINT)
-    database.process.wait(timeout)
-    database.stop()  # forgets the process, now ended
-
-
 def _assert_unavailable_json(response: requests.Response, server: servers.Server) -> None:
     shown = _show(response, server)
     assert response.status_code == 503, shown
@@ -335,7 +323,7 @@ def test_database_restart_answers_503_then_recovers_by_itself(tmp_path):
             _through_every_worker(command.access_log, workers, "/api/orders", "200", connected)
             dish_id = api("GET", "/api/menu-items").json()["results"][0]["id"]
 
-            _stop_database(database)
+            database.stop()  # a fast shutdown: the workers' connections are cut
 
             def unavailable(n: int) -> None:
                 orders = api("GET", "/api/orders", customer)
