@@ -7,12 +7,22 @@ class LittleLemonDRFConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete
+        from django.db.models.signals import post_delete, post_save
+        from rest_framework.authtoken.models import Token
 
-        from . import checks, schema, services  # noqa: F401  (system checks, schema extensions)
+        from . import authentication, checks, schema, services  # noqa: F401  (checks, schema)
+        from .models import ApiToken
 
         post_delete.connect(
             services.user_deleted,
             sender=get_user_model(),
             dispatch_uid="littlelemon-user-deleted",
         )
+        # The token cache (authentication.py): tokens and users change outside our services.
+        for model in (Token, ApiToken, get_user_model()):
+            for change, signal in (("saved", post_save), ("deleted", post_delete)):
+                signal.connect(
+                    authentication.forget_tokens,
+                    sender=model,
+                    dispatch_uid=f"littlelemon-forget-tokens-{model.__name__}-{change}",
+                )

@@ -28,8 +28,8 @@ from rest_framework.response import Response
 
 from .conditional import etag_for
 
-MENU, ORDERS = "menu", "orders"
-NAMESPACES = (MENU, ORDERS)
+MENU, ORDERS, TOKENS = "menu", "orders", "tokens"
+NAMESPACES = (MENU, ORDERS, TOKENS)
 TTL = 300  # seconds; a bound on memory, not on staleness (versions handle that)
 
 
@@ -92,6 +92,15 @@ def _bump(namespace: str) -> None:
 
 def _key(namespace: str, text: str) -> str:
     return f"{namespace}:{_version(namespace)}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def get(namespace: str, text: str):
+    """The value kept for `text` in the namespace's current version, or None."""
+    return cache.get(_key(namespace, text))
+
+
+def put(namespace: str, text: str, value) -> None:
+    cache.set(_key(namespace, text), value, TTL)
 
 
 def cached_response(request, build) -> Response:

@@ -88,7 +88,7 @@ def user_deleted(**kwargs) -> None:
     """A user's deletion (Django's own admin, a shell) takes their ratings and orders with it.
 
     Users belong to django.contrib.auth, whose writes pass no service of ours: the app
-    connects this to the user model's post_delete, the one signal it listens to.
+    connects this to the user model's post_delete (apps.py).
     """
     caching.invalidate(caching.MENU, caching.ORDERS)
 

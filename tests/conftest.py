@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from LittleLemonDRF import roles
+from LittleLemonDRF import roles, throttles
 from tests.factories import (
     add_to_cart,
     client_for,
@@ -26,10 +26,13 @@ MENU_ITEMS = "/api/menu-items"
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    # Throttle counters live in the cache: every test starts with a fresh budget.
+    # Throttle counters live in the cache (Redis) or in the process: every test starts with a
+    # fresh budget.
     cache.clear()
+    throttles._local.clear()
     yield
     cache.clear()
+    throttles._local.clear()
 
 
 @pytest.fixture

@@ -65,7 +65,10 @@ def assert_no_secrets(response, *secrets: str) -> None:
 
 
 def age_token(user, by: timedelta) -> None:
-    Token.objects.filter(user=user).update(created=timezone.now() - by)
+    """As if the user's token had been issued `by` ago (a save, as every write of a token is)."""
+    token = Token.objects.get(user=user)
+    token.created = timezone.now() - by
+    token.save(update_fields=["created"])
 
 
 # --- Registration ---------------------------------------------------------------------------

@@ -50,9 +50,9 @@ def redis_health(monkeypatch):
     """Redis assumed up, on a clock of its own, and an empty fallback store, for each test."""
     health = throttles._RedisHealth(clock=Clock(1000.0))
     monkeypatch.setattr(throttles, "_redis", health)
-    throttles._fallback.clear()
+    throttles._local.clear()
     yield health
-    throttles._fallback.clear()
+    throttles._local.clear()
 
 
 def rate_limit(response) -> tuple[str | None, str | None]:

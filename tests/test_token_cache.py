@@ -1,0 +1,94 @@
+"""Token authentication from the cache: no query once a key is known, and revocation exact.
+
+Every way a token or its user changes (logout, rotation, deactivation, deletion, the admin's
+bulk delete) must make the very next request with that key ask the database again.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from LittleLemonDRF.services import token_for_login
+from tests.factories import PASSWORD, make_user
+
+User = get_user_model()
+CART = "/api/cart/menu-items"
+
+
+@pytest.fixture
+def user(db):
+    return make_user("kim")
+
+
+def token_client(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def test_a_known_key_is_authenticated_without_a_query(user, django_assert_num_queries):
+    client = token_client(token_for_login(user=user).key)
+    with django_assert_num_queries(2):  # the token with its user, the cart
+        assert client.get(CART).status_code == 200
+    with django_assert_num_queries(1):  # the cart
+        response = client.get(CART)
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+def test_logout_revokes_a_cached_key_at_once(user):
+    client = token_client(token_for_login(user=user).key)
+    assert client.get(CART).status_code == 200
+    assert client.post("/auth/token/logout/").status_code == 204
+    response = client.get(CART)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
+
+
+def test_deactivating_the_user_revokes_a_cached_key(user):
+    client = token_client(token_for_login(user=user).key)
+    assert client.get(CART).status_code == 200
+    user.is_active = False
+    user.save()  # as the admin's change form saves it
+    response = client.get(CART)
+    assert response.status_code == 401
+    assert response.json() == {"detail": "User inactive or deleted."}
+
+
+def test_deleting_the_user_revokes_a_cached_key(user):
+    client = token_client(token_for_login(user=user).key)
+    assert client.get(CART).status_code == 200
+    user.delete()
+    assert client.get(CART).status_code == 401
+
+
+def test_a_bulk_delete_of_tokens_revokes_cached_keys(user):
+    other = make_user("lee")
+    clients = [token_client(token_for_login(user=u).key) for u in (user, other)]
+    assert all(c.get(CART).status_code == 200 for c in clients)
+    Token.objects.all().delete()  # the admin's "delete selected tokens"
+    assert [c.get(CART).status_code for c in clients] == [401, 401]
+
+
+def test_a_cached_user_saved_through_the_api_keeps_their_password(user):
+    """The cached user carries only some fields; a save must not write the others as blank."""
+    client = token_client(token_for_login(user=user).key)
+    assert client.get(CART).status_code == 200
+    response = client.patch("/auth/users/me/", {"email": "kim@example.com"})
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.email == "kim@example.com"
+    assert user.check_password(PASSWORD)
+    login = APIClient().post("/auth/token/login/", {"username": "kim", "password": PASSWORD})
+    assert login.status_code == 200
+
+
+def test_the_cached_user_is_the_right_one(user):
+    other = make_user("lee", is_staff=True)
+    key = token_for_login(user=other).key
+    assert token_client(key).get(CART).status_code == 200
+    response = token_client(key).get("/auth/users/me/")
+    assert response.status_code == 200
+    assert response.json()["username"] == "lee"
+    assert response.json()["id"] == other.pk
