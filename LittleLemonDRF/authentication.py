@@ -61,6 +61,14 @@ def _remembered(user, token):
     return user, token
 
 
-def forget_tokens(**kwargs) -> None:
-    """A token or a user changed: no key's cached answer may be used again (apps.py)."""
+def forget_tokens(sender, created=False, update_fields=None, **kwargs) -> None:
+    """A token or a user changed: no key's cached answer may be used again (apps.py).
+
+    Except where no answer can have changed: a new token or user (no key of theirs is
+    known yet), and a user's save of fields not kept here (a login's `last_login`).
+    """
+    if created:
+        return
+    if sender is get_user_model() and update_fields and not set(update_fields) & set(USER_FIELDS):
+        return
     caching.invalidate(caching.TOKENS)
