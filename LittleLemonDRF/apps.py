@@ -7,6 +7,7 @@ class LittleLemonDRFConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
         from django.db.models.signals import post_delete, post_save
         from rest_framework.authtoken.models import Token
 
@@ -18,8 +19,10 @@ class LittleLemonDRFConfig(AppConfig):
             sender=get_user_model(),
             dispatch_uid="littlelemon-user-deleted",
         )
-        # The token cache (authentication.py): tokens and users change outside our services.
-        for model in (Token, ApiToken, get_user_model()):
+        # The token cache (authentication.py): tokens, users and groups change outside our
+        # services too. (Memberships change through services.group_add_user and _remove_user,
+        # and through the admin's user form, which saves the user.)
+        for model in (Token, ApiToken, get_user_model(), Group):
             for change, signal in (("saved", post_save), ("deleted", post_delete)):
                 signal.connect(
                     authentication.forget_tokens,

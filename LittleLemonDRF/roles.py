@@ -14,6 +14,16 @@ def _group_names(user) -> frozenset[str]:
     return user._ll_groups
 
 
+def group_names(user) -> frozenset[str]:
+    """The names of the user's groups (the same one query per request)."""
+    return _group_names(user)
+
+
+def know_groups(user, names) -> None:
+    """Give the user object its group names, read elsewhere (authentication.py's cache)."""
+    user._ll_groups = frozenset(names)
+
+
 def forget_groups(user) -> None:
     """Drop the cached group names after the user's groups changed."""
     user.__dict__.pop("_ll_groups", None)

@@ -29,7 +29,7 @@ def token_client(key: str) -> APIClient:
 
 def test_a_known_key_is_authenticated_without_a_query(user, django_assert_num_queries):
     client = token_client(token_for_login(user=user).key)
-    with django_assert_num_queries(2):  # the token with its user, the cart
+    with django_assert_num_queries(3):  # the token with its user, their groups, the cart
         assert client.get(CART).status_code == 200
     with django_assert_num_queries(1):  # the cart
         response = client.get(CART)
@@ -92,3 +92,28 @@ def test_the_cached_user_is_the_right_one(user):
     assert response.status_code == 200
     assert response.json()["username"] == "lee"
     assert response.json()["id"] == other.pk
+
+
+def test_joining_and_leaving_a_group_changes_a_cached_keys_rights(user, manager_client):
+    client = token_client(token_for_login(user=user).key)
+    menu = {"title": "Moussaka", "price": "16.75"}
+    assert client.post("/api/categories", {"title": "Mains"}).status_code == 403  # cached now
+    joined = manager_client.post("/api/groups/manager/users", {"username": user.username})
+    assert joined.status_code == 201
+    created = client.post("/api/categories", {"title": "Mains"})
+    assert created.status_code == 201, created.json()
+    menu["category_id"] = created.json()["id"]
+    left = manager_client.delete(f"/api/groups/manager/users/{user.pk}")
+    assert left.status_code == 200
+    assert client.post("/api/menu-items", menu).status_code == 403
+
+
+def test_a_known_key_checks_roles_without_a_query(user, django_assert_num_queries):
+    client = token_client(token_for_login(user=user).key)
+    assert client.get("/api/orders").status_code == 200
+    # Who the key is and which groups decide the scope come from the cache; so does the
+    # count of their orders (none), so the page needs no other query.
+    with django_assert_num_queries(0):
+        response = client.get("/api/orders")
+    assert response.status_code == 200
+    assert response.json()["results"] == []
