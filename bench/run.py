@@ -6,6 +6,9 @@ settings (BENCH_WORKERS sync workers: 3 with Redis, 1 without; debug off, pinned
 on free ports): the app, and the floor (bench/floor, a project with one DRF view and nothing
 else). wrk (pinned to CPU 1) loads the floor and each endpoint in turn for BENCH_SECONDS;
 every figure is a ratio to the floor's requests/s of the same run, judged against the goals.
+The during-writes reads (menu_during_writes, orders_during_writes) are loaded while the
+counted write mix runs beside them on connections of its own, and are also given as a ratio
+to the same read measured quiet (menu_anon, orders_manager).
 Prints a table and writes bench/results/<date>-<db>[-x<scale>].json with a PNG chart.
 BENCH_ONLY=name,... runs the floor, the in-app baseline and those endpoints only, and writes
 nothing. Run it with `make bench` (`python -m bench.run` from the project folder).
@@ -82,7 +85,8 @@ SHORT = {
     "cart": "cart\ncustomer",
     "write_mix": "write mix\n(3 adds + 1 order)",
     "write_mix_counted": "write mix,\ncounted stock",
-    "menu_during_writes": "menu anonymous\nwhile writing",
+    "menu_during_writes": "menu\nanonymous\nwhile writing",
+    "orders_during_writes": "orders\nmanager\nwhile writing",
 }
 
 
@@ -92,6 +96,9 @@ class Endpoint:
     label: str
     path: str
     token: str | None = None  # "manager", "customer", or None for anonymous
+    # A read measured while the counted write mix runs beside it: the name of the same read
+    # measured quiet, which its figures are compared with.
+    quiet: str | None = None
 
     @property
     def write_mix(self) -> bool:
@@ -110,7 +117,7 @@ class Endpoint:
     @property
     def during_writes(self) -> bool:
         """Measured while the write mix (counted stock) runs beside it on its own connections."""
-        return self.name.endswith("_during_writes")
+        return self.quiet is not None
 
     def dishes(self, fx: dict) -> list[int]:
         """The dishes the write mix adds: counted ones for the counted mix, else uncounted."""
@@ -140,8 +147,16 @@ def endpoints(slug: str) -> list[Endpoint]:
         ),
         Endpoint(
             "menu_during_writes",
-            "GET /api/menu-items (anonymous) during the counted write mix",
+            "GET /api/menu-items (anonymous) during writes",
             "/api/menu-items",
+            quiet="menu_anon",
+        ),
+        Endpoint(
+            "orders_during_writes",
+            "GET /api/orders (manager) during writes",
+            "/api/orders",
+            "manager",
+            quiet="orders_manager",
         ),
     ]
 
@@ -284,7 +299,7 @@ def queries_per_request(endpoint: Endpoint, fx: dict) -> float:
 
 
 def wrk(wrk_bin: str, url: str, endpoint: Endpoint, fx: dict, seconds: int, workdir: Path) -> dict:
-    """One wrk run of the endpoint; a *_during_writes read runs with the counted write mix
+    """One wrk run of the endpoint; a during-writes read runs with the counted write mix
     loading the server beside it, and its figures carry that mix's orders."""
     if not endpoint.during_writes:
         return _wait(_wrk(wrk_bin, url, endpoint, fx, seconds, workdir), endpoint)
@@ -347,6 +362,8 @@ class Figures:
     rounds_per_second: list[float]
     ratio_to_floor: float = 0.0
     ratio_to_baseline: float = 0.0
+    quiet: str | None = None  # a during-writes read: the same read measured quiet
+    ratio_to_quiet: float | None = None  # ... and this one's requests/s over that one's
     orders_per_second: float | None = None
     target_ratio: float | None = None
     target_orders_per_second: float | None = None
@@ -380,6 +397,7 @@ def figures(
         socket_errors=sum(r["socket_errors"] + r["timeouts"] for r in rounds),
         queries_per_request=None if queries is None else round(queries, 2),
         rounds_per_second=[round(per_second(r), 1) for r in rounds],
+        quiet=endpoint.quiet,
         orders_per_second=(
             round(raw["orders_placed"] / seconds, 1)
             if endpoint.write_mix or endpoint.during_writes
@@ -394,13 +412,16 @@ def figures(
 
 
 def compare(rows: list[Figures]) -> None:
-    """Each row's ratios to the floor and to the in-app baseline, and whether its goals hold."""
+    """Each row's ratios to the floor, to the in-app baseline and, for a during-writes read,
+    to the same read quiet (when it was measured too); and whether its goals hold."""
     by_name = {r.name: r for r in rows}
     floor = by_name["floor"].requests_per_second
     baseline = by_name["baseline"].requests_per_second
     for r in rows:
         r.ratio_to_floor = round(r.requests_per_second / floor, 3)
         r.ratio_to_baseline = round(r.requests_per_second / baseline, 3)
+        if quiet := by_name.get(r.quiet):
+            r.ratio_to_quiet = round(r.requests_per_second / quiet.requests_per_second, 3)
         if r.target_ratio is not None:
             r.goals[f"ratio >= {r.target_ratio:.2f}"] = r.ratio_to_floor >= r.target_ratio
         if r.p99_limit_ms is not None:
@@ -431,7 +452,10 @@ def print_table(rows: list[Figures]) -> None:
             f"  {rounds:<20}  {goals}"
         )
         if r.orders_per_second is not None:
-            print(f"{'  orders placed per second':<52} {r.orders_per_second:>8.1f}")
+            placed = "  orders placed per second" + (" beside it" if r.quiet else "")
+            print(f"{placed:<52} {r.orders_per_second:>8.1f}")
+        if r.ratio_to_quiet is not None:
+            print(f"{f'  ÷ the same read quiet ({r.quiet})':<52} {r.ratio_to_quiet:>8.3f}")
     judged = sum(len(r.goals) for r in rows)
     missed = missed_goals(rows)
     print(
@@ -448,7 +472,7 @@ def chart(rows: list[Figures], title: str, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     rows = [r for r in rows if r.name != "floor"]
-    fig, ax = plt.subplots(figsize=(10, 5))
+    fig, ax = plt.subplots(figsize=(max(10, len(rows)), 5))  # an inch a bar keeps labels apart
     xs = list(range(len(rows)))
     bars = ax.bar(xs, [r.ratio_to_floor for r in rows], color="#4a7c59", width=0.6)
     ax.bar_label(bars, fmt="%.3f", fontsize=8)
