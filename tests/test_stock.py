@@ -711,3 +711,48 @@ def test_placing_queries_do_not_grow_with_counted_lines(
     assert large.status_code == 201
     assert len(large.json()["items"]) == 20
     assert {stock_of(dish) for dish in one.dishes + twenty.dishes} == {48}
+
+
+def test_a_move_queries_do_not_grow_with_lines_or_history(
+    manager_user, customer_user, crew_user, office, advance, django_assert_num_queries
+):
+    def order_with(size):
+        def prepare():
+            order = make_order(customer_user, [(make_menu_item(), 1) for _ in range(size)])
+            office.patch(f"{ORDERS}/{order.pk}", {"delivery_crew": crew_user.pk})
+            advance(order.pk, "accepted", "preparing")
+            for _ in range(size):  # a longer history: the move must not read it row by row
+                office.patch(f"{ORDERS}/{order.pk}", {"payment_status": "paid"})
+                office.patch(f"{ORDERS}/{order.pk}", {"payment_status": "unpaid"})
+            client = _client(manager_user)
+            return lambda: client.patch(f"{ORDERS}/{order.pk}", {"state": "ready"})
+
+        return prepare
+
+    small, large = _same_queries(django_assert_num_queries, order_with(1), order_with(20))
+
+    assert (small.status_code, large.status_code) == (200, 200)
+    assert small.json()["state"] == large.json()["state"] == "ready"
+    assert len(large.json()["items"]) == 20
+
+
+def test_cancelling_queries_do_not_grow_with_counted_lines(
+    manager_user, customer_user, counted, stock_of, placed, django_assert_num_queries
+):
+    def order_of(size):
+        def prepare():
+            dishes = [counted(50) for _ in range(size)]
+            order_id = placed([(dish, 2) for dish in dishes])
+            prepare.dishes = dishes
+            client = _client(customer_user)
+            return lambda: client.patch(f"{ORDERS}/{order_id}", {"state": "cancelled"})
+
+        return prepare
+
+    one, twenty = order_of(1), order_of(20)
+    small, large = _same_queries(django_assert_num_queries, one, twenty)
+
+    assert (small.status_code, large.status_code) == (200, 200)
+    assert large.json()["state"] == "cancelled"
+    # Every portion went back, on the one dish and on the twenty.
+    assert {stock_of(dish) for dish in one.dishes + twenty.dishes} == {50}
