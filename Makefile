@@ -28,7 +28,7 @@ help:
 	@echo "make fuzz           schemathesis against the running API, as a customer and a manager"
 	@echo "make bench-inprocess  microseconds per request of the same endpoints, in one process"
 	@echo "make bench          requests/s of the main endpoints against a bare-DRF floor (wrk; see README)"
-	@echo "make bench-stream   1000 order-stream subscribers: event latency, menu reads beside them"
+	@echo "make bench-stream   1000 order-stream subscribers: event latency, menu and orders reads beside them"
 	@echo "make e2e            browser tests (Debian's Chromium) of the admin, Swagger UI, ReDoc, browsable API"
 	@echo "make lint | fmt | check | schema"
 
@@ -103,7 +103,7 @@ bench: install
 	$(PY) -m bench.run
 
 # STREAM_SUBSCRIBERS (1000), STREAM_ORDERS (30), STREAM_PACE (0.2 s), STREAM_WORKERS (1),
-# BENCH_SECONDS (10 per menu read run); PostgreSQL (DATABASE_URL, a database named *bench*,
+# BENCH_SECONDS (10 per read run); PostgreSQL (DATABASE_URL, a database named *bench*,
 # recreated; default littlelemon_bench_stream) + Redis (REDIS_URL, default db 6, emptied).
 bench-stream: install
 	$(PY) -m bench.stream
