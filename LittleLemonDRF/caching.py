@@ -20,9 +20,11 @@ import hashlib
 import time
 
 import redis
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.exceptions import EmptyResultSet
 from django.db import transaction
+from django_redis import get_redis_connection
+from django_redis.cache import RedisCache
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -92,12 +94,55 @@ def _bump(namespace: str) -> None:
 
 
 def _key(namespace: str, text: str) -> str:
-    return f"{namespace}:{_version(namespace)}:{hashlib.sha256(text.encode()).hexdigest()}"
+    return f"{namespace}:{_version(namespace)}:{_digest(text)}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# On Redis, a versioned read in one round trip instead of two: the namespace's version, then
+# the value kept under it. KEYS[1]: the version's key; ARGV[1] and ARGV[2]: the value's key
+# before and after the version. Returns {version, value}, false for what is missing.
+_VERSIONED_GET = """
+local version = redis.call('GET', KEYS[1])
+if not version then return {false, false} end
+return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
+"""
+_versioned_get = None
+
+
+def _lookup(namespace: str, text: str):
+    """(the key of `text` in the namespace's current version, the value kept there or None).
+
+    Every cached read goes through here. On Redis it is one round trip (a fifth of a cached
+    menu read on PostgreSQL + Redis); anywhere else, and whenever that trip cannot say (Redis
+    unreachable, or just reconnected and owing its catch-up), the version is read first.
+    """
+    global _versioned_get
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        digest = _digest(text)
+        try:
+            if _versioned_get is None:
+                _versioned_get = get_redis_connection("default").register_script(_VERSIONED_GET)
+            version, raw = _versioned_get(
+                keys=[backend.make_key(f"version:{namespace}")],
+                args=[backend.make_key(f"{namespace}:"), f":{digest}"],
+                client=get_redis_connection("default"),
+            )
+        except redis.exceptions.RedisError:
+            version = None
+        if version is not None and not _connections.new:
+            value = None if raw is None else backend.client.decode(raw)
+            return f"{namespace}:{int(version)}:{digest}", value
+    key = _key(namespace, text)
+    return key, cache.get(key)
 
 
 def get(namespace: str, text: str):
     """The value kept for `text` in the namespace's current version, or None."""
-    return cache.get(_key(namespace, text))
+    return _lookup(namespace, text)[1]
 
 
 def put(namespace: str, text: str, value) -> None:
@@ -114,10 +159,10 @@ def cached_response(request, build) -> Response:
     """
     # The full URL: the query string selects the page, and the host goes into next/previous.
     # "page:": entries are (data, etag) pairs, a shape older entries do not have.
-    key = _key(MENU, "page:" + request.build_absolute_uri())
+    uri = request.build_absolute_uri()
     if _plain_json(request):
-        return _cached_json(key + ":json", build)
-    entry = cache.get(key)
+        return _cached_json(*_lookup(MENU, "page:json:" + uri), build)
+    key, entry = _lookup(MENU, "page:" + uri)
     if entry is not None:
         data, etag = entry
         return Response(data, headers={"ETag": etag})
@@ -133,8 +178,7 @@ def _plain_json(request) -> bool:
     return isinstance(renderer, JSONRenderer) and request.accepted_media_type == renderer.media_type
 
 
-def _cached_json(key: str, build) -> Response:
-    entry = cache.get(key)
+def _cached_json(key: str, entry, build) -> Response:
     if entry is not None:
         etag, content_type, content = entry
         response = Response(headers={"ETag": etag, "Content-Type": content_type})
@@ -157,8 +201,7 @@ def cached_count(queryset, namespace: str) -> int:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:
         return 0
-    key = _key(namespace, repr((sql, params)))
-    count = cache.get(key)
+    key, count = _lookup(namespace, repr((sql, params)))
     if count is None:
         count = queryset.count()
         cache.set(key, count, TTL)
