@@ -2,7 +2,8 @@
 
 Each cached value lives in the configured cache (Redis in production, shared by every
 worker) under a key that carries the version of what it was computed from: "menu" for
-categories, dishes and ratings, "orders" for orders. Every write to those tables bumps the
+categories, dishes and ratings, "orders" for orders, "tokens" for tokens, users and groups
+(authentication.py). Every write to those tables bumps the
 version (services.py calls invalidate()) at once and again when its transaction commits, so
 the next read, through any worker, computes afresh. A read that raced a write can only store
 its value under a version that nobody asks for again.
@@ -115,8 +116,8 @@ _versioned_get = None
 def _lookup(namespace: str, text: str):
     """(the key of `text` in the namespace's current version, the value kept there or None).
 
-    Every cached read goes through here. On Redis it is one round trip (a fifth of a cached
-    menu read on PostgreSQL + Redis); anywhere else, and whenever that trip cannot say (Redis
+    Every cached read goes through here. On Redis it is one round trip, where reading the
+    version first took two; anywhere else, and whenever that trip cannot say (Redis
     unreachable, or just reconnected and owing its catch-up), the version is read first.
     """
     global _versioned_get
