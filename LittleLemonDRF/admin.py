@@ -353,16 +353,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["webhook", "event"]
     search_fields = ["webhook__url"]
-    fields = [
-        "webhook",
-        "event",
-        "status",
-        "attempts",
-        "last_status_code",
-        "last_error",
-        "next_attempt_at",
-        "delivered_at",
-    ]
+    fields = ["webhook", "event", *WebhookDelivery.OUTCOME_FIELDS]
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -393,6 +393,16 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered"
         FAILED = "failed"
 
+    # How it went: what the API and the admin show of a delivery, beside what was sent where.
+    OUTCOME_FIELDS = (
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "delivered_at",
+    )
+
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.ForeignKey(OrderEvent, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)

@@ -569,15 +569,5 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookDelivery
-        fields = [
-            "id",
-            "event_id",
-            "event",
-            "status",
-            "attempts",
-            "last_status_code",
-            "last_error",
-            "next_attempt_at",
-            "delivered_at",
-        ]
+        fields = ["id", "event_id", "event", *WebhookDelivery.OUTCOME_FIELDS]
         read_only_fields = fields
