@@ -19,6 +19,11 @@ class LittleLemonDRFConfig(AppConfig):
             sender=get_user_model(),
             dispatch_uid="littlelemon-user-deleted",
         )
+        post_save.connect(
+            services.user_saved,
+            sender=get_user_model(),
+            dispatch_uid="littlelemon-user-saved",
+        )
         # The token cache (authentication.py): tokens, users and groups change outside our
         # services too. (Memberships change through services.group_add_user and _remove_user,
         # and through the admin's user form, which saves the user.)

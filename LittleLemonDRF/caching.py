@@ -1,4 +1,5 @@
-"""Shared caches that stay exact: public menu pages, and the totals of order lists.
+"""Shared caches that stay exact: menu pages, pages of orders (kept apart for each way of
+seeing orders, order_policy.visibility_key) and the totals of order lists.
 
 Each cached value lives in the configured cache (Redis in production, shared by every
 worker) under a key that carries the version of what it was computed from: "menu" for
@@ -150,10 +151,14 @@ def put(namespace: str, text: str, value) -> None:
     cache.set(_key(namespace, text), value, TTL)
 
 
-def cached_response(request, build) -> Response:
-    """The cached menu answer for this request, or build() and keep it when it is a 200.
+def cached_response(
+    request, build, namespace: str = MENU, *, scope: str = "", tagged: bool = True
+) -> Response:
+    """The cached answer for this request, or build() and keep it when it is a 200.
 
-    The data's ETag is computed once, when the data is built, and kept beside it. A plain
+    `scope` names whose answer it is where the answer depends on the caller (order_policy's
+    visibility keys); an empty scope is an answer the same for everyone. A `tagged` answer
+    gets the data's ETag, computed once when the data is built and kept beside it. A plain
     JSON answer is kept as the bytes it was rendered to, so a hit renders nothing: 43 us of a
     490 us menu read in process, and 11 us more of unpickling the data it no longer needs.
     Other formats (the browsable API) are kept as data and rendered each time.
@@ -162,15 +167,16 @@ def cached_response(request, build) -> Response:
     # "page:": entries are (data, etag) pairs, a shape older entries do not have.
     uri = request.build_absolute_uri()
     if _plain_json(request):
-        return _cached_json(*_lookup(MENU, "page:json:" + uri), build)
-    key, entry = _lookup(MENU, "page:" + uri)
+        return _cached_json(*_lookup(namespace, f"page:json:{scope}:{uri}"), build, tagged)
+    key, entry = _lookup(namespace, f"page:{scope}:{uri}")
     if entry is not None:
         data, etag = entry
-        return Response(data, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag} if etag else None)
     response = build()
     if response.status_code == status.HTTP_200_OK:
-        response["ETag"] = etag_for(response.data)
-        cache.set(key, (response.data, response["ETag"]), TTL)
+        if tagged:
+            response["ETag"] = etag_for(response.data)
+        cache.set(key, (response.data, response.get("ETag")), TTL)
     return response
 
 
@@ -179,15 +185,18 @@ def _plain_json(request) -> bool:
     return isinstance(renderer, JSONRenderer) and request.accepted_media_type == renderer.media_type
 
 
-def _cached_json(key: str, entry, build) -> Response:
+def _cached_json(key: str, entry, build, tagged: bool) -> Response:
     if entry is not None:
         etag, content_type, content = entry
-        response = Response(headers={"ETag": etag, "Content-Type": content_type})
+        headers = {"Content-Type": content_type, **({"ETag": etag} if etag else {})}
+        response = Response(headers=headers)
         response.content = content  # rendered: DRF and Django leave it as it is
         return response
     response = build()
     if response.status_code == status.HTTP_200_OK:
-        etag = response["ETag"] = etag_for(response.data)
+        etag = None
+        if tagged:
+            etag = response["ETag"] = etag_for(response.data)
 
         def keep(rendered) -> None:  # None: a callback's value would replace the response
             cache.set(key, (etag, rendered["Content-Type"], rendered.content), TTL)

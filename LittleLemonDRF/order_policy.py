@@ -86,12 +86,23 @@ def standing(user, order) -> frozenset[str]:
 
 def visible(user) -> Q | None:
     """The orders the user may see, as a filter; None means every order."""
+    return _visibility(user)[1]
+
+
+def visibility_key(user) -> str:
+    """Who sees what visible(user) lets them see: equal exactly for users who see the same
+    orders and filter them the same way (can_filter_by_customer), so an answer computed for
+    one may be given to the other (caching.cached_response)."""
+    return f"{_visibility(user)[0]}:by-customer={can_filter_by_customer(user)}"
+
+
+def _visibility(user) -> tuple[str, Q | None]:
     if roles.is_manager(user):
-        return None
+        return "every", None
     if roles.is_delivery_crew(user):
         # Crew members may order food too: their own orders stay visible to them.
-        return Q(delivery_crew=user) | Q(user=user)
-    return Q(user=user)
+        return f"crew:{user.pk}", Q(delivery_crew=user) | Q(user=user)
+    return f"customer:{user.pk}", Q(user=user)
 
 
 def can_delete(user, order) -> bool:

@@ -95,6 +95,15 @@ def user_deleted(**kwargs) -> None:
     caching.invalidate(caching.MENU, caching.ORDERS)
 
 
+def user_saved(created=False, update_fields=None, **kwargs) -> None:
+    """A user's name shows on the orders they placed or deliver: renaming one (Django's
+    admin, a shell) changes those answers. Connected to the user model's post_save (apps.py).
+    """
+    if created or (update_fields and "username" not in update_fields):
+        return
+    caching.invalidate(caching.ORDERS)
+
+
 # --- Menu ---------------------------------------------------------------------------------
 
 
@@ -143,7 +152,7 @@ def menu_item_save(*, item: MenuItem) -> MenuItem:
 def menu_item_delete(*, item: MenuItem) -> None:
     """Delete a dish; orders keep their lines, which no longer point at it."""
     item.delete()
-    caching.invalidate(caching.MENU)
+    caching.invalidate(caching.MENU, caching.ORDERS)  # the lines' menuitem_id is now null
 
 
 def rating_create(*, user, menuitem: MenuItem, rating: int) -> Rating:

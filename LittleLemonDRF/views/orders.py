@@ -14,7 +14,7 @@ from rest_framework import status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from .. import order_policy, selectors, services
+from .. import caching, order_policy, selectors, services
 from ..conditional import ConditionalRequestMixin
 from ..filters import OrderFilter
 from ..pagination import OrderPagination
@@ -130,6 +130,16 @@ class OrderViewSet(ConditionalRequestMixin, viewsets.ModelViewSet):
         return throttles
 
     def list(self, request, *args, **kwargs):
+        # Kept until an order changes, for everyone who sees the same orders (caching.py).
+        return caching.cached_response(
+            request,
+            lambda: self._list_page(request),
+            caching.ORDERS,
+            scope=order_policy.visibility_key(request.user),
+            tagged=False,
+        )
+
+    def _list_page(self, request):
         # Page through ids, then read that page as rows (selectors.order_rows).
         ids = self.filter_queryset(selectors.orders_visible_to(request.user))
         page = self.paginate_queryset(ids.values_list("pk", flat=True))
