@@ -75,16 +75,29 @@ def _version(namespace: str) -> int:
     return version
 
 
+def cart(user_id: int) -> str:
+    """The namespace of one user's cart.
+
+    Not one of NAMESPACES, which a reconnect bumps: nobody could list every user's. A cart's
+    answers are kept under the menu's namespace as well (their lines show the dishes as they
+    are now), and that one a reconnect does bump.
+    """
+    return f"cart:{user_id}"
+
+
 def invalidate(*namespaces: str) -> None:
     """Forget every value of the namespaces, now and again once the transaction commits.
 
     Now, so that reads inside the writing transaction see the change; at commit, because a
     concurrent read may have stored the pre-commit state under the version bumped first.
+    Outside a transaction the write has committed already, and once is enough.
     Services call it after each write: they are the one place that knows what changed.
     """
+    in_transaction = transaction.get_connection().in_atomic_block
     for namespace in namespaces:
         _bump(namespace)
-        transaction.on_commit(functools.partial(_bump, namespace))
+        if in_transaction:
+            transaction.on_commit(functools.partial(_bump, namespace))
 
 
 def _bump(namespace: str) -> None:
@@ -95,64 +108,76 @@ def _bump(namespace: str) -> None:
         cache.set(key, time.time_ns(), None)
 
 
-def _key(namespace: str, text: str) -> str:
-    return f"{namespace}:{_version(namespace)}:{_digest(text)}"
+def _key(namespaces: tuple[str, ...], text: str) -> str:
+    versions = ":".join(str(_version(namespace)) for namespace in namespaces)
+    return f"{'+'.join(namespaces)}:{versions}:{_digest(text)}"
+
+
+def _names(namespaces: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (namespaces,) if isinstance(namespaces, str) else namespaces
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-# On Redis, a versioned read in one round trip instead of two: the namespace's version, then
-# the value kept under it. KEYS[1]: the version's key; ARGV[1] and ARGV[2]: the value's key
-# before and after the version. Returns {version, value}, false for what is missing.
+# On Redis, a versioned read in one round trip instead of two: the namespaces' versions, then
+# the value kept under them. KEYS: the versions' keys; ARGV[1] and ARGV[2]: the value's key
+# before and after the versions. Returns {versions, value}, false for what is missing.
 _VERSIONED_GET = """
-local version = redis.call('GET', KEYS[1])
-if not version then return {false, false} end
-return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
+local versions = {}
+for i, key in ipairs(KEYS) do
+  versions[i] = redis.call('GET', key)
+  if not versions[i] then return {false, false} end
+end
+return {versions, redis.call('GET', ARGV[1] .. table.concat(versions, ':') .. ARGV[2])}
 """
 _versioned_get = None
 
 
-def _lookup(namespace: str, text: str):
-    """(the key of `text` in the namespace's current version, the value kept there or None).
+def _lookup(namespaces: str | tuple[str, ...], text: str):
+    """(the key of `text` under the namespaces' current versions, the value kept there or
+    None). A value computed from several kinds of data lives in all their namespaces at once,
+    and any one of them changing forgets it.
 
     Every cached read goes through here. On Redis it is one round trip, where reading the
-    version first took two; anywhere else, and whenever that trip cannot say (Redis
-    unreachable, or just reconnected and owing its catch-up), the version is read first.
+    versions first took two; anywhere else, and whenever that trip cannot say (Redis
+    unreachable, or just reconnected and owing its catch-up), the versions are read first.
     """
     global _versioned_get
+    namespaces = _names(namespaces)
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         digest = _digest(text)
+        name = "+".join(namespaces)
         try:
             if _versioned_get is None:
                 _versioned_get = get_redis_connection("default").register_script(_VERSIONED_GET)
-            version, raw = _versioned_get(
-                keys=[backend.make_key(f"version:{namespace}")],
-                args=[backend.make_key(f"{namespace}:"), f":{digest}"],
+            versions, raw = _versioned_get(
+                keys=[backend.make_key(f"version:{namespace}") for namespace in namespaces],
+                args=[backend.make_key(f"{name}:"), f":{digest}"],
                 client=get_redis_connection("default"),
             )
         except redis.exceptions.RedisError:
-            version = None
-        if version is not None and not _connections.new:
+            versions = None
+        if versions is not None and not _connections.new:
             value = None if raw is None else backend.client.decode(raw)
-            return f"{namespace}:{int(version)}:{digest}", value
-    key = _key(namespace, text)
+            return f"{name}:{b':'.join(versions).decode()}:{digest}", value
+    key = _key(namespaces, text)
     return key, cache.get(key)
 
 
-def get(namespace: str, text: str):
-    """The value kept for `text` in the namespace's current version, or None."""
-    return _lookup(namespace, text)[1]
+def get(namespaces: str | tuple[str, ...], text: str):
+    """The value kept for `text` under the namespaces' current versions, or None."""
+    return _lookup(namespaces, text)[1]
 
 
-def put(namespace: str, text: str, value) -> None:
-    cache.set(_key(namespace, text), value, TTL)
+def put(namespaces: str | tuple[str, ...], text: str, value) -> None:
+    cache.set(_key(_names(namespaces), text), value, TTL)
 
 
 def cached_response(
-    request, build, namespace: str = MENU, *, scope: str = "", tagged: bool = True
+    request, build, namespaces: str | tuple[str, ...] = MENU, *, scope="", tagged=True
 ) -> Response:
     """The cached answer for this request, or build() and keep it when it is a 200.
 
@@ -167,8 +192,8 @@ def cached_response(
     # "page:": entries are (data, etag) pairs, a shape older entries do not have.
     uri = request.build_absolute_uri()
     if _plain_json(request):
-        return _cached_json(*_lookup(namespace, f"page:json:{scope}:{uri}"), build, tagged)
-    key, entry = _lookup(namespace, f"page:{scope}:{uri}")
+        return _cached_json(*_lookup(namespaces, f"page:json:{scope}:{uri}"), build, tagged)
+    key, entry = _lookup(namespaces, f"page:{scope}:{uri}")
     if entry is not None:
         data, etag = entry
         return Response(data, headers={"ETag": etag} if etag else None)

@@ -86,13 +86,14 @@ def group_remove_user(*, group_name: str, user) -> bool:
     return True
 
 
-def user_deleted(**kwargs) -> None:
-    """A user's deletion (Django's own admin, a shell) takes their ratings and orders with it.
+def user_deleted(instance, **kwargs) -> None:
+    """A user's deletion (Django's own admin, a shell) takes their ratings, orders and cart
+    with it.
 
     Users belong to django.contrib.auth, whose writes pass no service of ours: the app
     connects this to the user model's post_delete (apps.py).
     """
-    caching.invalidate(caching.MENU, caching.ORDERS)
+    caching.invalidate(caching.MENU, caching.ORDERS, caching.cart(instance.pk))
 
 
 def user_saved(created=False, update_fields=None, **kwargs) -> None:
@@ -205,6 +206,7 @@ def cart_add_item(*, user, menuitem: MenuItem, quantity: int) -> tuple[Cart, boo
         raise _too_many(menuitem)
     line_id, total = row
     # An existing line holds at least 1, so only a new line ends at exactly `quantity`.
+    caching.invalidate(caching.cart(user.pk))
     line = Cart(pk=line_id, user=user, menuitem=menuitem, quantity=total)
     return line, total == quantity
 
@@ -234,15 +236,18 @@ def cart_set_quantity(*, line: Cart, quantity: int) -> Cart:
         raise _too_many(line.menuitem)
     line.quantity = quantity
     line.save(update_fields=["quantity"])
+    caching.invalidate(caching.cart(line.user_id))
     return line
 
 
 def cart_remove_line(*, line: Cart) -> None:
     line.delete()
+    caching.invalidate(caching.cart(line.user_id))
 
 
 def cart_clear(*, user) -> int:
     deleted, _ = Cart.objects.filter(user=user).delete()
+    caching.invalidate(caching.cart(user.pk))
     return deleted
 
 
@@ -333,6 +338,7 @@ def _order_place(*, user, idempotency_key: str | None, details: dict) -> tuple[O
         MenuItem.objects.bulk_update(counted, ["stock"])
         caching.invalidate(caching.MENU)  # stock and orderable show on the menu
     Cart.objects.filter(pk__in=[line.pk for line in lines]).delete()
+    caching.invalidate(caching.cart(user.pk))
     order.lines, order.changes = items, []
     _announce(order, OrderEvent.Type.CREATED)
     return order, True

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from LittleLemonDRF import services
 from LittleLemonDRF.models import Cart
 from tests.factories import add_to_cart, make_menu_item, make_menu_items
 
@@ -60,7 +61,7 @@ def test_cart_shows_current_menu_price(customer_client, customer_user):
     assert customer_client.get(CART).json()[0]["price"] == "15.00"
 
     dish.price = Decimal("7.25")
-    dish.save()
+    services.menu_item_save(item=dish)  # as the API and the admin save a dish
     response = customer_client.get(CART)
 
     assert response.status_code == 200

@@ -39,6 +39,7 @@ MOST_READS = 200  # ... but no more: a worker that never answers fails the test
 CACHE_PREFIX = "littlelemon:1:"  # KEY_PREFIX and django-redis's default key version
 MENU_VERSION_KEY = CACHE_PREFIX + "version:menu"
 CART = "/api/cart/menu-items"
+RATINGS = "/api/ratings"  # no cache answers it
 
 PEOPLE = """
 import json
@@ -326,20 +327,20 @@ def test_database_restart_answers_503_then_recovers_by_itself(tmp_path):
             assert len(workers) == 2, workers
 
             def connected(n: int) -> None:  # every worker holds a database connection
-                answer = api("GET", CART, customer)
+                answer = api("GET", RATINGS, customer)
                 assert answer.status_code == 200, _show(answer, server)
 
-            _through_every_worker(command.access_log, workers, CART, "200", connected)
+            _through_every_worker(command.access_log, workers, RATINGS, "200", connected)
             dish_id = api("GET", "/api/menu-items").json()["results"][0]["id"]
 
             database.stop()  # a fast shutdown: the workers' connections are cut
 
-            # The customer's cart: a read that always needs the database (a cached answer,
-            # such as a menu page, is rightly served while it is down).
+            # Ratings: a read that always needs the database (a cached answer, such as a menu
+            # page or a cart, is rightly served while it is down).
             def unavailable(n: int) -> None:
-                lines = api("GET", CART, customer)
+                lines = api("GET", RATINGS, customer)
                 _assert_unavailable_json(lines, server)
-                browsable = api("GET", CART, customer, headers={"Accept": "text/html"})
+                browsable = api("GET", RATINGS, customer, headers={"Accept": "text/html"})
                 _assert_unavailable_json(browsable, server)
                 cart = api("POST", CART, customer, json={"menuitem_id": dish_id})
                 _assert_unavailable_json(cart, server)
@@ -352,20 +353,20 @@ def test_database_restart_answers_503_then_recovers_by_itself(tmp_path):
                 assert admin.status_code == 503, _show(admin, server)
                 assert admin.headers.get("Retry-After", "").isdigit(), _show(admin, server)
 
-            _through_every_worker(command.access_log, workers, CART, "503", unavailable, least=3)
+            _through_every_worker(command.access_log, workers, RATINGS, "503", unavailable, least=3)
 
             database.start()
             started = time.monotonic()
-            while (lines := api("GET", CART, customer)).status_code != 200:
+            while (lines := api("GET", RATINGS, customer)).status_code != 200:
                 _assert_unavailable_json(lines, server)
                 assert time.monotonic() - started < RECOVERY, _show(lines, server)
                 time.sleep(POLL)
 
             def back(n: int) -> None:  # every worker is back, not only the one that answered
-                lines = api("GET", CART, customer)
+                lines = api("GET", RATINGS, customer)
                 assert lines.status_code == 200, _show(lines, server)
 
-            _through_every_worker(command.access_log, workers, CART, "200", back)
+            _through_every_worker(command.access_log, workers, RATINGS, "200", back)
             health = api("GET", "/api/health")
             assert health.status_code == 200, _show(health, server)
             assert health.json()["database"] == "ok"

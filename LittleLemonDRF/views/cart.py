@@ -8,7 +8,7 @@ from rest_framework import status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from .. import selectors, services
+from .. import caching, selectors, services
 from ..serializers import (
     CartAddSerializer,
     CartLineSerializer,
@@ -28,7 +28,13 @@ class CartViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=CartLineSerializer(many=True))
     def list(self, request):
-        return Response(self.get_serializer(self.get_queryset(), many=True).data)
+        # Kept until the cart or the menu changes (caching.py).
+        return caching.cached_response(
+            request,
+            lambda: Response(self.get_serializer(self.get_queryset(), many=True).data),
+            (caching.cart(request.user.pk), caching.MENU),
+            tagged=False,
+        )
 
     @extend_schema(
         request=CartAddSerializer,
