@@ -1,13 +1,14 @@
 """Shared caches that stay exact: menu pages, pages of orders (kept apart for each way of
-seeing orders, order_policy.visibility_key) and the totals of order lists.
+seeing orders, order_policy.visibility_key), carts, and the totals of order lists.
 
 Each cached value lives in the configured cache (Redis in production, shared by every
-worker) under a key that carries the version of what it was computed from: "menu" for
+worker) under a key that carries the versions of what it was computed from: "menu" for
 categories, dishes and ratings, "orders" for orders, "tokens" for tokens, users and groups
-(authentication.py). Every write to those tables bumps the
-version (services.py calls invalidate()) at once and again when its transaction commits, so
-the next read, through any worker, computes afresh. A read that raced a write can only store
-its value under a version that nobody asks for again.
+(authentication.py), "cart:<user id>" for one user's cart (a cart's answer carries the menu's
+version too). Every write to those tables bumps the version (services.py calls invalidate())
+at once and again when its transaction commits, so the next read, through any worker,
+computes afresh. A read that raced a write can only store its value under a version that
+nobody asks for again.
 
 While Redis is unreachable every read misses and answers from the database, and the version
 bumps are lost. So every connection to Redis, the first one of a process and each one made

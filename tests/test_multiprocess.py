@@ -191,7 +191,7 @@ def request(port, method, path, body=None, token=None, headers=None, timeout=REQ
         conn.close()
 
 
-def requests_in_waves(port, path, count, width):
+def requests_in_waves(port, path, count, width, token=None):
     """`count` GETs one after the other, each on a fresh connection opened `width` at a time.
 
     A sync gunicorn worker that has accepted a connection is busy reading it, so the other
@@ -209,7 +209,7 @@ def requests_in_waves(port, path, count, width):
             for conn in wave:
                 conn.connect()
             time.sleep(0.03)  # let the idle workers accept their connection
-            replies.extend(_send(conn, "GET", path) for conn in wave)
+            replies.extend(_send(conn, "GET", path, token=token) for conn in wave)
         finally:
             for conn in wave:
                 conn.close()
@@ -606,3 +606,44 @@ def test_a_managers_patch_shows_in_the_next_read_through_every_worker(
 def _menu_price(reply, dish_id):
     assert reply.status == 200, reply
     return next(item["price"] for item in reply.body["results"] if item["id"] == dish_id)
+
+
+def test_carts_and_pages_of_orders_show_a_change_in_the_next_read_through_every_worker(
+    server_database, server_redis, start_servers
+):
+    (server,) = start_servers(1, 3, DATABASE_URL=server_database, REDIS_URL=server_redis)
+    manager = Customer(server.port, server.port).sign_up()
+    _sql(
+        server_database,
+        "INSERT INTO auth_user_groups (user_id, group_id) "
+        "SELECT %s, id FROM auth_group WHERE name = 'Manager' RETURNING id",
+        (manager.id,),
+    )
+    customer = Customer(server.port, server.port).sign_up()
+    first, second = list(_menu(server.port))[:2]
+    cart, orders = "/api/cart/menu-items", "/api/orders?page_size=100"
+
+    def dishes_in_cart():
+        replies = requests_in_waves(server.port, cart, 9, width=3, token=customer.token)
+        assert {reply.status for reply in replies} == {200}, replies
+        return {tuple(sorted(line["menuitem"]["id"] for line in r.body)) for r in replies}
+
+    def order_ids_seen_by_the_manager():
+        replies = requests_in_waves(server.port, orders, 9, width=3, token=manager.token)
+        assert {reply.status for reply in replies} == {200}, replies
+        return {frozenset(order["id"] for order in r.body["results"]) for r in replies}
+
+    assert _add_to_cart(customer, server.port, first, 1).status == 201
+    # Every worker reads (and so caches) the cart and the manager's page first.
+    assert dishes_in_cart() == {(first,)}
+    (before,) = order_ids_seen_by_the_manager()
+
+    assert _add_to_cart(customer, server.port, second, 2).status == 201
+    assert dishes_in_cart() == {tuple(sorted((first, second)))}
+    placed = customer.call("POST", "/api/orders")
+    assert placed.status == 201, placed
+    assert dishes_in_cart() == {()}
+    assert order_ids_seen_by_the_manager() == {before | {placed.body["id"]}}
+    # The access log has paths without their query: the GETs and POSTs to each are counted.
+    assert len(server.served_by(cart, 29)) >= 2
+    assert len(server.served_by("/api/orders", 19)) >= 2
