@@ -578,13 +578,7 @@ def test_a_managers_patch_shows_in_the_next_read_through_every_worker(
     (server,) = start_servers(
         1, 3, DATABASE_URL=server_database, REDIS_URL=server_redis, THROTTLE_ANON="100000/minute"
     )
-    manager = Customer(server.port, server.port).sign_up()
-    _sql(
-        server_database,
-        "INSERT INTO auth_user_groups (user_id, group_id) "
-        "SELECT %s, id FROM auth_group WHERE name = 'Manager' RETURNING id",
-        (manager.id,),
-    )
+    manager = _sign_up_manager(server.port, server_database)
     dish_id, price = next(iter(_menu(server.port).items()))
     detail, page = f"/api/menu-items/{dish_id}", "/api/menu-items?page_size=100"
     # Every worker reads (and so caches) both pages first.
@@ -603,6 +597,18 @@ def test_a_managers_patch_shows_in_the_next_read_through_every_worker(
     assert {_menu_price(reply, dish_id) for reply in pages} == {str(new_price)}
 
 
+def _sign_up_manager(port, database):
+    """A new user, put in the Manager group directly in the servers' database."""
+    manager = Customer(port, port).sign_up()
+    _sql(
+        database,
+        "INSERT INTO auth_user_groups (user_id, group_id) "
+        "SELECT %s, id FROM auth_group WHERE name = 'Manager' RETURNING id",
+        (manager.id,),
+    )
+    return manager
+
+
 def _menu_price(reply, dish_id):
     assert reply.status == 200, reply
     return next(item["price"] for item in reply.body["results"] if item["id"] == dish_id)
@@ -612,13 +618,7 @@ def test_carts_and_pages_of_orders_show_a_change_in_the_next_read_through_every_
     server_database, server_redis, start_servers
 ):
     (server,) = start_servers(1, 3, DATABASE_URL=server_database, REDIS_URL=server_redis)
-    manager = Customer(server.port, server.port).sign_up()
-    _sql(
-        server_database,
-        "INSERT INTO auth_user_groups (user_id, group_id) "
-        "SELECT %s, id FROM auth_group WHERE name = 'Manager' RETURNING id",
-        (manager.id,),
-    )
+    manager = _sign_up_manager(server.port, server_database)
     customer = Customer(server.port, server.port).sign_up()
     first, second = list(_menu(server.port))[:2]
     cart, orders = "/api/cart/menu-items", "/api/orders?page_size=100"
