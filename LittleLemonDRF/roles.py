@@ -7,16 +7,12 @@ DELIVERY_CREW = "Delivery crew"
 GROUPS = (MANAGER, DELIVERY_CREW)
 
 
-def _group_names(user) -> frozenset[str]:
-    # Cached on the user object: one query per request, however many checks run.
+def group_names(user) -> frozenset[str]:
+    """The names of the user's groups, cached on the user object: one query per request,
+    however many checks run."""
     if not hasattr(user, "_ll_groups"):
         user._ll_groups = frozenset(user.groups.values_list("name", flat=True))
     return user._ll_groups
-
-
-def group_names(user) -> frozenset[str]:
-    """The names of the user's groups (the same one query per request)."""
-    return _group_names(user)
 
 
 def know_groups(user, names) -> None:
@@ -35,11 +31,11 @@ def is_admin(user) -> bool:
 
 def is_manager(user) -> bool:
     """Managers, and admins, who may do everything a manager may."""
-    return is_admin(user) or bool(user and user.is_authenticated and MANAGER in _group_names(user))
+    return is_admin(user) or bool(user and user.is_authenticated and MANAGER in group_names(user))
 
 
 def is_delivery_crew(user) -> bool:
-    return bool(user and user.is_authenticated and DELIVERY_CREW in _group_names(user))
+    return bool(user and user.is_authenticated and DELIVERY_CREW in group_names(user))
 
 
 def members_of(group_name: str):
