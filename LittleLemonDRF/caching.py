@@ -190,19 +190,27 @@ def cached_response(
     Other formats (the browsable API) are kept as data and rendered each time.
     """
     # The full URL: the query string selects the page, and the host goes into next/previous.
-    # "page:": entries are (data, etag) pairs, a shape older entries do not have.
-    uri = request.build_absolute_uri()
-    if _plain_json(request):
-        return _cached_json(*_lookup(namespaces, f"page:json:{scope}:{uri}"), build, tagged)
-    key, entry = _lookup(namespaces, f"page:{scope}:{uri}")
+    # The two forms are kept apart: "page:json:" entries are (etag, content type, bytes),
+    # "page:" entries (data, etag).
+    as_bytes = _plain_json(request)
+    form = "page:json:" if as_bytes else "page:"
+    key, entry = _lookup(namespaces, f"{form}{scope}:{request.build_absolute_uri()}")
     if entry is not None:
-        data, etag = entry
-        return Response(data, headers={"ETag": etag} if etag else None)
+        return _kept(entry, as_bytes)
     response = build()
-    if response.status_code == status.HTTP_200_OK:
-        if tagged:
-            response["ETag"] = etag_for(response.data)
-        cache.set(key, (response.data, response.get("ETag")), TTL)
+    if response.status_code != status.HTTP_200_OK:
+        return response
+    etag = etag_for(response.data) if tagged else None
+    if etag:
+        response["ETag"] = etag
+    if as_bytes:
+
+        def keep(rendered) -> None:  # None: a callback's value would replace the response
+            cache.set(key, (etag, rendered["Content-Type"], rendered.content), TTL)
+
+        response.add_post_render_callback(keep)
+    else:
+        cache.set(key, (response.data, etag), TTL)
     return response
 
 
@@ -211,23 +219,17 @@ def _plain_json(request) -> bool:
     return isinstance(renderer, JSONRenderer) and request.accepted_media_type == renderer.media_type
 
 
-def _cached_json(key: str, entry, build, tagged: bool) -> Response:
-    if entry is not None:
+def _kept(entry, as_bytes: bool) -> Response:
+    """The response a kept entry gives back."""
+    if as_bytes:
         etag, content_type, content = entry
-        headers = {"Content-Type": content_type, **({"ETag": etag} if etag else {})}
-        response = Response(headers=headers)
+        response = Response(headers={"Content-Type": content_type})
         response.content = content  # rendered: DRF and Django leave it as it is
-        return response
-    response = build()
-    if response.status_code == status.HTTP_200_OK:
-        etag = None
-        if tagged:
-            etag = response["ETag"] = etag_for(response.data)
-
-        def keep(rendered) -> None:  # None: a callback's value would replace the response
-            cache.set(key, (etag, rendered["Content-Type"], rendered.content), TTL)
-
-        response.add_post_render_callback(keep)
+    else:
+        data, etag = entry
+        response = Response(data)
+    if etag:
+        response["ETag"] = etag
     return response
 
 
