@@ -112,21 +112,43 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.woken = asyncio.Event()
         self.started = asyncio.Event()  # set once the hub knows where new events begin
+        self.reading = asyncio.Lock()  # one read at a time; a join waits for it
+        self.joining = 0  # subscribers on their way in: the hub runs on for them
         self.task: asyncio.Task | None = None
         self.cursor = 0
         self.sent: dict[int, float] = {}  # event id -> when, for the late-commit window
 
     async def join(self, subscriber: Subscriber) -> None:
-        """Add the subscriber; return once every event committed from now on will reach it."""
-        self.subscribers.add(subscriber)
-        if self.task is None or self.task.done():
-            self.started.clear()
-            # A context of its own: the hub outlives the request that started it, whose
-            # executor for synchronous code goes away with it.
-            loop = asyncio.get_running_loop()
-            self.task = loop.create_task(self.run(), context=contextvars.Context())
-            self.task.add_done_callback(_report_failure)
-        await self.started.wait()
+        """Add the subscriber: every event committed from now on reaches it, and none before.
+
+        A running hub may not have read what committed just before: it reads now, for the
+        subscribers already there, and only then takes the new one in.
+        """
+        self.joining += 1
+        try:
+            if self.task is None or self.task.done():
+                self.started.clear()
+                # A context of its own: the hub outlives the request that started it, whose
+                # executor for synchronous code goes away with it.
+                loop = asyncio.get_running_loop()
+                self.task = loop.create_task(self.run(), context=contextvars.Context())
+                self.task.add_done_callback(_report_failure)
+            await self._started()
+            async with self.reading:
+                await self.read()
+                self.subscribers.add(subscriber)
+        finally:
+            self.joining -= 1
+
+    async def _started(self) -> None:
+        """Wait for the hub to know where new events begin; raise what stopped it before."""
+        started = asyncio.ensure_future(self.started.wait())
+        try:
+            await asyncio.wait({started, self.task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            started.cancel()
+        if not self.started.is_set():
+            raise self.task.exception() or RuntimeError("the order stream's hub stopped")
 
     def leave(self, subscriber: Subscriber) -> None:
         self.subscribers.discard(subscriber)
@@ -139,14 +161,15 @@ class Hub:
         try:
             self.cursor, self.sent = await database(_start)()
             self.started.set()
-            while self.subscribers:
+            while self.subscribers or self.joining:
                 try:
                     await asyncio.wait_for(self.woken.wait(), timeout=POLL_SECONDS)
                 except TimeoutError:
                     pass
                 self.woken.clear()
                 try:
-                    await self.read()
+                    async with self.reading:
+                        await self.read()
                 except DATABASE_UNAVAILABLE:
                     # The cursor stays where it was: the next look, once the database
                     # answers again, sends what committed meanwhile.

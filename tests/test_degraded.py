@@ -12,7 +12,8 @@ from tests/backing.py that it stops and starts again by pid:
   it cached before the outage, reads show the change made during the outage, not those pages.
 - With the database down, every API request gets a 503 JSON answer with Retry-After (never a
   500, never an HTML page), and the service comes back on its own within five seconds of the
-  database, in the same worker processes.
+  database, in the same worker processes. An order stream opened meanwhile gets the same 503
+  rather than waiting on a database that does not answer.
 """
 
 import json
@@ -371,3 +372,44 @@ def test_database_restart_answers_503_then_recovers_by_itself(tmp_path):
             assert health.status_code == 200, _show(health, server)
             assert health.json()["database"] == "ok"
             assert _worker_pids(server.process.pid) == workers, "a worker was restarted"
+
+
+@pytest.mark.skipif(
+    not (backing.POSTGRES_BIN / "initdb").exists(),
+    reason=f"needs the PostgreSQL server binaries in {backing.POSTGRES_BIN}",
+)
+def test_a_stream_opened_while_the_database_is_down_answers_503(tmp_path):
+    # The caller's token is cached, so the stream admits them without the database; where
+    # new events begin still needs it, and the answer says so rather than hanging.
+    with backing.postgres() as database:
+        url = database.url("littlelemon")
+        servers.create_database(url)
+        env = servers.production_env(database_url=url)
+        servers.prepare_database(env)
+        customer = _people(env)["customer"]
+        command = servers.Uvicorn()
+        with (
+            servers.running(env, command=command, log=tmp_path / "server.log") as server,
+            _api(server) as api,
+        ):
+            first = api("GET", "/api/orders/stream", customer, stream=True)
+            assert first.status_code == 200, _show(first, server)
+            first.close()
+            time.sleep(2.5)  # the process's reader stops once no subscriber is left
+
+            database.stop()
+            started = time.monotonic()
+            answer = api("GET", "/api/orders/stream", customer)
+            _assert_unavailable_json(answer, server)
+            assert time.monotonic() - started < TIMEOUT
+
+            database.start()
+            started = time.monotonic()
+            while (
+                again := api("GET", "/api/orders/stream", customer, stream=True)
+            ).status_code != 200:
+                _assert_unavailable_json(again, server)
+                assert time.monotonic() - started < RECOVERY, _show(again, server)
+                time.sleep(POLL)
+            assert again.headers["Content-Type"].startswith("text/event-stream")
+            again.close()

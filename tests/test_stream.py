@@ -281,6 +281,19 @@ def test_every_change_is_an_update_event_in_order(world):
     assert second["data"]["state"] == "preparing"
 
 
+def test_a_subscriber_joining_a_running_stream_gets_nothing_committed_before_it_joined(world):
+    # Another subscriber keeps the process's reader running; each order is placed just before
+    # Ada connects, so the reader may not have read its event yet when she joins.
+    with stream(world, "manager") as other:
+        for _ in range(10):
+            order_id = world.place("ada")
+            with stream(world, "ada") as s:
+                world.patch(order_id, "manager", {"state": "accepted"})
+                first = s.next_event()
+            assert (first["event"], first["data"]["id"]) == ("order.updated", order_id)
+        other.next_event()
+
+
 def test_later_subscribers_still_get_events_after_the_first_one_left(world):
     # The first subscriber's request starts the process's reader; it must outlive it.
     with stream(world, "manager") as s:
