@@ -26,7 +26,7 @@ help:
 	@echo "make soak           50 clients for 60 s against serve-prod, then a database consistency check"
 	@echo "make chaos          serve-prod's set-up under load while Redis, PostgreSQL and workers fail"
 	@echo "make fuzz           schemathesis against the running API, as a customer and a manager"
-	@echo "make bench-inprocess  microseconds per request of the same endpoints, in one process"
+	@echo "make bench-inprocess  microseconds per request in one process: database, Redis, Python"
 	@echo "make bench          requests/s of the main endpoints against a bare-DRF floor (wrk; see README)"
 	@echo "make bench-stream   1000 order-stream subscribers: event latency, menu and orders reads beside them"
 	@echo "make e2e            browser tests (Debian's Chromium) of the admin, Swagger UI, ReDoc, browsable API"
@@ -108,8 +108,9 @@ bench: install
 bench-stream: install
 	$(PY) -m bench.stream
 
-# Microseconds per request in one process (Django's test client): for comparing two versions
-# of the code on a busy machine. BENCH_REQUESTS, BENCH_REPEATS.
+# Microseconds per request in one process (Django's test client), split into database,
+# Redis and Python: for comparing two versions of the code on a busy machine. BENCH_REQUESTS,
+# BENCH_REPEATS; DATABASE_URL (a PostgreSQL database named *bench*, recreated) and REDIS_URL.
 bench-inprocess: install
 	$(PY) -m bench.inprocess
 

@@ -10,9 +10,10 @@ import json
 import os
 import queue
 import secrets
+import socket
 import threading
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -157,6 +158,10 @@ def stream(world, who=None, *, headers=None, query=""):
     try:
         yield Stream(conn, response)
     finally:
+        # Shut down first: closing alone waits for the reading thread's blocked read, which
+        # only returns with the next keep-alive (15 s by default).
+        with suppress(OSError, AttributeError):  # AttributeError: closed already
+            conn.sock.shutdown(socket.SHUT_RDWR)
         conn.close()
 
 
