@@ -37,6 +37,10 @@ from .conditional import etag_for
 MENU, ORDERS, TOKENS = "menu", "orders", "tokens"
 NAMESPACES = (MENU, ORDERS, TOKENS)
 TTL = 300  # seconds; a bound on memory, not on staleness (versions handle that)
+# A cart's version is kept a week from when it was first needed: a cart left alone then stops
+# taking room. Its next version starts afresh from the clock, later than any it had before,
+# so nothing kept under an earlier one can come back. The shared namespaces' are kept for good.
+CART_VERSION_TTL = 7 * 24 * 3600
 
 
 class _Connections:
@@ -70,10 +74,14 @@ def _version(namespace: str) -> int:
             _bump(each)
         version = cache.get(key)
     if version is None:
-        # First use, or evicted: start from a value no earlier version can have had.
-        cache.add(key, time.time_ns(), None)
+        # First use, expired or evicted: start from a value no earlier version can have had.
+        cache.add(key, time.time_ns(), _version_ttl(namespace))
         version = cache.get(key)
     return version
+
+
+def _version_ttl(namespace: str) -> int | None:
+    return None if namespace in NAMESPACES else CART_VERSION_TTL
 
 
 def cart(user_id: int) -> str:
@@ -81,7 +89,7 @@ def cart(user_id: int) -> str:
 
     Not one of NAMESPACES, which a reconnect bumps: nobody could list every user's. A cart's
     answers are kept under the menu's namespace as well (their lines show the dishes as they
-    are now), and that one a reconnect does bump.
+    are now), and that one a reconnect does bump. Its version is kept for CART_VERSION_TTL.
     """
     return f"cart:{user_id}"
 
@@ -105,8 +113,8 @@ def _bump(namespace: str) -> None:
     key = f"version:{namespace}"
     try:
         cache.incr(key)
-    except ValueError:  # no version yet (or evicted): a fresh one is as good
-        cache.set(key, time.time_ns(), None)
+    except ValueError:  # no version yet (expired or evicted): a fresh one is as good
+        cache.set(key, time.time_ns(), _version_ttl(namespace))
 
 
 def _key(namespaces: tuple[str, ...], text: str) -> str:

@@ -1,13 +1,19 @@
 """The shared cache of carts: each customer's own, and every change to the cart or to its
 dishes shows in the very next read."""
 
+import os
+import time
+
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
+from LittleLemonDRF import caching
 from LittleLemonDRF.models import Cart
 from tests.factories import make_menu_item
 
 CART = "/api/cart/menu-items"
+ON_REDIS = bool(os.environ.get("REDIS_URL"))
 
 
 @pytest.fixture
@@ -109,3 +115,38 @@ def test_a_committed_add_shows_in_the_next_read(token_client, customer_user):
     assert _lines(client.get(CART)) == []
     client.post(CART, {"menuitem_id": dish.pk, "quantity": 3})
     assert _lines(client.get(CART)) == [("Greek Salad", 3, "37.50")]
+
+
+# --- A cart's version is not kept for good ---------------------------------------------------
+
+
+def _cart_version_key(user) -> str:
+    return f"version:{caching.cart(user.pk)}"
+
+
+@pytest.mark.skipif(ON_REDIS, reason="moves the local-memory cache's clock")
+def test_a_cart_left_alone_for_a_week_leaves_nothing_behind_and_reads_right_after(
+    customer_client, customer_user, dish, monkeypatch
+):
+    customer_client.post(CART, {"menuitem_id": dish.pk, "quantity": 1})
+    assert _lines(customer_client.get(CART)) == [("Greek Salad", 1, "12.50")]
+    assert cache.get(_cart_version_key(customer_user)) is not None
+
+    week_later = time.time() + caching.CART_VERSION_TTL + 1
+    monkeypatch.setattr(time, "time", lambda: week_later)
+    assert cache.get(_cart_version_key(customer_user)) is None
+
+    customer_client.post(CART, {"menuitem_id": dish.pk, "quantity": 2})
+    assert _lines(customer_client.get(CART)) == [("Greek Salad", 3, "37.50")]
+    assert cache.get(_cart_version_key(customer_user)) is not None
+
+
+@pytest.mark.skipif(not ON_REDIS, reason="needs Redis: set REDIS_URL")
+def test_on_redis_a_cart_version_expires_within_a_week_and_the_menus_never(
+    customer_client, customer_user, dish
+):
+    customer_client.post(CART, {"menuitem_id": dish.pk, "quantity": 1})
+    customer_client.get(CART)
+
+    assert 0 < cache.ttl(_cart_version_key(customer_user)) <= caching.CART_VERSION_TTL
+    assert cache.ttl(f"version:{caching.MENU}") is None  # no expiry
