@@ -16,6 +16,10 @@ again after a failure, bumps every version before this process reads from the ca
 whatever was cached before the outage (a Redis that keeps its data across a restart still has
 it) is never served after it. A worker that saw no failure itself still reconnects, because
 a Redis that went away dropped its connections too.
+
+A Redis that hangs instead (it takes connections and answers nothing) would cost each cache
+call its timeout; after one call failed, this process asks it nothing for a second
+(breaker.py guards every connection of the pool), so a request pays one timeout at most.
 """
 
 import functools
@@ -32,6 +36,7 @@ from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from . import breaker
 from .conditional import etag_for
 
 MENU, ORDERS, TOKENS = "menu", "orders", "tokens"
@@ -57,7 +62,12 @@ _connections = _Connections()
 
 
 class ReconnectingPool(redis.ConnectionPool):
-    """django-redis's pool, with every connection reporting its (re)connects (settings.py)."""
+    """django-redis's pool (settings.py): every connection reports its (re)connects, and the
+    breaker guards it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection_class = breaker.guarded(self.connection_class)
 
     def make_connection(self):
         connection = super().make_connection()

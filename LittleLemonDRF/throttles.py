@@ -27,7 +27,6 @@ import uuid
 from collections import OrderedDict
 from typing import NamedTuple
 
-import redis
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.cache import caches
 from django_redis import get_redis_connection
@@ -35,6 +34,8 @@ from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+from .breaker import REDIS_FAILURES, REDIS_RETRY_SECONDS
 
 logger = logging.getLogger(__name__)
 
@@ -60,12 +61,7 @@ _script = None
 _local_lock = threading.Lock()
 
 # Redis not answering, as redis-py raises it and as django-redis wraps it.
-REDIS_UNREACHABLE = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    ConnectionInterrupted,
-)
-REDIS_RETRY_SECONDS = 1.0  # while it is unreachable
+REDIS_UNREACHABLE = (*REDIS_FAILURES, ConnectionInterrupted)
 
 
 class _Histories:

@@ -95,6 +95,16 @@ class _Server:
             process.kill()
             process.wait()
 
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """The process stopped (SIGSTOP) and continued after: it holds its connections and
+        takes new ones, and answers nothing meanwhile, as a hung server or a lost host."""
+        self.process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            self.process.send_signal(signal.SIGCONT)
+
     @property
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from LittleLemonDRF import roles, throttles
+from LittleLemonDRF import breaker, roles, throttles
 from tests.factories import (
     add_to_cart,
     client_for,
@@ -28,6 +28,7 @@ MENU_ITEMS = "/api/menu-items"
 def _clean_cache():
     # Throttle counters live in the cache (Redis) or in the process: every test starts with a
     # fresh budget.
+    breaker._breaker.open_until = 0.0  # Redis asked at once, whatever an earlier test met
     cache.clear()
     throttles._local.clear()
     yield

@@ -10,6 +10,8 @@ from tests/backing.py that it stops and starts again by pid:
 - With Redis down, the API answers from the database: correct and fresh, nothing 5xx, health
   200 with the cache reported unavailable. When Redis comes back, still holding the menu pages
   it cached before the outage, reads show the change made during the outage, not those pages.
+  A Redis that hangs rather than refusing costs a worker one timeout a second, not one per
+  cache call.
 - With the database down, every API request gets a 503 JSON answer with Retry-After (never a
   500, never an HTML page), and the service comes back on its own within five seconds of the
   database, in the same worker processes. An order stream opened meanwhile gets the same 503
@@ -293,6 +295,71 @@ def test_redis_outage_keeps_answers_correct_and_fresh(tmp_path):
             assert change.status_code == 200, _show(change, server)
             reads_show(after)
 
+            assert not api.server_errors(), f"{api.server_errors()}\n{server.log_tail()}"
+
+
+@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server installed")
+def test_a_hung_redis_costs_one_timeout_a_second_not_one_per_cache_call(tmp_path):
+    # A Redis that takes connections and answers nothing (hung, or its host gone) fails no
+    # fast refusal: each call waits out SOCKET_TIMEOUT (0.5 s). Reads must not pay that for
+    # each of their cache calls: the worker stops asking Redis for a second after it failed.
+    with backing.redis() as cache_server:
+        env = servers.production_env(database_url=_sqlite(tmp_path), redis_url=cache_server.url)
+        servers.prepare_database(env)
+        people = _people(env)
+        customer, manager = people["customer"], people["manager"]
+        command = servers.Gunicorn(workers=1)  # one worker: every request meets its breaker
+        with (
+            servers.running(env, command=command, log=tmp_path / "server.log") as server,
+            _api(server) as api,
+        ):
+            menu = api("GET", "/api/menu-items?page_size=100")
+            dish = next(item for item in menu.json()["results"] if item["orderable"])
+            item_path = f"/api/menu-items/{dish['id']}"
+            new_price = Decimal(dish["price"]) + Decimal("1.25")
+            reads = [
+                ("/api/menu-items", None),
+                ("/api/menu-items", customer),
+                (item_path, customer),
+                ("/api/cart/menu-items", customer),
+            ]
+            for path, token in reads * 2:  # cached, tokens included
+                assert api("GET", path, token).status_code == 200
+
+            timings = []
+
+            def timed(method, path, token=None, **kwargs):
+                started = time.monotonic()
+                answer = api(method, path, token, **kwargs)
+                timings.append(time.monotonic() - started)
+                assert answer.status_code < 300, _show(answer, server)
+                return answer
+
+            with cache_server.frozen():
+                frozen_at = time.monotonic()
+                while time.monotonic() - frozen_at < 3:
+                    for path, token in reads:
+                        timed("GET", path, token)
+                change = timed("PATCH", item_path, manager, json={"price": str(new_price)})
+                assert _price(change) == new_price
+                assert _price(timed("GET", item_path, customer)) == new_price
+                health = timed("GET", "/api/health")
+                assert health.json() == {"database": "ok", "cache": "unavailable"}
+                frozen_for = time.monotonic() - frozen_at
+
+            # One call a second finds Redis still silent and waits its timeout; the rest answer
+            # from the database at once.
+            slow = [t for t in timings if t > 0.4]
+            assert len(timings) > 20, timings
+            assert len(slow) <= frozen_for + 1, (len(slow), frozen_for, timings)
+            assert sorted(timings)[len(timings) // 2] < 0.25, timings
+
+            deadline = time.monotonic() + RECOVERY
+            while (health := api("GET", "/api/health")).json()["cache"] != "ok":
+                assert time.monotonic() < deadline, _show(health, server)
+                time.sleep(POLL)
+            for token in (None, customer):
+                assert _price(api("GET", item_path, token)) == new_price
             assert not api.server_errors(), f"{api.server_errors()}\n{server.log_tail()}"
 
 
