@@ -188,6 +188,20 @@ def test_server_refuses_to_start_without_a_static_build(tmp_path, command):
 
 # --- Redis outage -----------------------------------------------------------------------------
 
+needs_redis_server = pytest.mark.skipif(
+    shutil.which("redis-server") is None, reason="needs redis-server installed"
+)
+
+
+@contextmanager
+def _private_redis(tmp_path: Path) -> Iterator[tuple[backing.Redis, dict[str, str]]]:
+    """A private Redis the test may stop or freeze, and the production environment on it and
+    on a migrated SQLite database."""
+    with backing.redis() as cache_server:
+        env = servers.production_env(database_url=_sqlite(tmp_path), redis_url=cache_server.url)
+        servers.prepare_database(env)
+        yield cache_server, env
+
 
 def _cached_menu_pages(client: redis.Redis, version: int) -> list:
     """The menu data Redis holds under `version` of the menu (django-redis pickles it): kept as
@@ -211,11 +225,9 @@ def _listed_price(response: requests.Response, item_id: int) -> Decimal:
     return Decimal(item["price"])
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server installed")
+@needs_redis_server
 def test_redis_outage_keeps_answers_correct_and_fresh(tmp_path):
-    with backing.redis() as cache_server:
-        env = servers.production_env(database_url=_sqlite(tmp_path), redis_url=cache_server.url)
-        servers.prepare_database(env)
+    with _private_redis(tmp_path) as (cache_server, env):
         people = _people(env)
         customer, manager = people["customer"], people["manager"]
         command = servers.Gunicorn(workers=2, access_log=tmp_path / "access.log")
@@ -298,14 +310,12 @@ def test_redis_outage_keeps_answers_correct_and_fresh(tmp_path):
             assert not api.server_errors(), f"{api.server_errors()}\n{server.log_tail()}"
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server installed")
+@needs_redis_server
 def test_a_hung_redis_costs_one_timeout_a_second_not_one_per_cache_call(tmp_path):
     # A Redis that takes connections and answers nothing (hung, or its host gone) fails no
     # fast refusal: each call waits out SOCKET_TIMEOUT (0.5 s). Reads must not pay that for
     # each of their cache calls: the worker stops asking Redis for a second after it failed.
-    with backing.redis() as cache_server:
-        env = servers.production_env(database_url=_sqlite(tmp_path), redis_url=cache_server.url)
-        servers.prepare_database(env)
+    with _private_redis(tmp_path) as (cache_server, env):
         people = _people(env)
         customer, manager = people["customer"], people["manager"]
         command = servers.Gunicorn(workers=1)  # one worker: every request meets its breaker
@@ -365,6 +375,22 @@ def test_a_hung_redis_costs_one_timeout_a_second_not_one_per_cache_call(tmp_path
 
 # --- Database restart -------------------------------------------------------------------------
 
+needs_postgres_binaries = pytest.mark.skipif(
+    not (backing.POSTGRES_BIN / "initdb").exists(),
+    reason=f"needs the PostgreSQL server binaries in {backing.POSTGRES_BIN}",
+)
+
+
+@contextmanager
+def _private_postgres() -> Iterator[tuple[backing.Postgres, dict[str, str]]]:
+    """A private PostgreSQL the test may stop, and the production environment migrated on it."""
+    with backing.postgres() as database:
+        url = database.url("littlelemon")
+        servers.create_database(url)
+        env = servers.production_env(database_url=url)
+        servers.prepare_database(env)
+        yield database, env
+
 
 def _assert_unavailable_json(response: requests.Response, server: servers.Server) -> None:
     shown = _show(response, server)
@@ -375,16 +401,9 @@ def _assert_unavailable_json(response: requests.Response, server: servers.Server
     assert response.json()["detail"], shown
 
 
-@pytest.mark.skipif(
-    not (backing.POSTGRES_BIN / "initdb").exists(),
-    reason=f"needs the PostgreSQL server binaries in {backing.POSTGRES_BIN}",
-)
+@needs_postgres_binaries
 def test_database_restart_answers_503_then_recovers_by_itself(tmp_path):
-    with backing.postgres() as database:
-        url = database.url("littlelemon")
-        servers.create_database(url)
-        env = servers.production_env(database_url=url)
-        servers.prepare_database(env)
+    with _private_postgres() as (database, env):
         customer = _people(env)["customer"]
         command = servers.Gunicorn(workers=2, access_log=tmp_path / "access.log")
         with (
@@ -441,18 +460,11 @@ def test_database_restart_answers_503_then_recovers_by_itself(tmp_path):
             assert _worker_pids(server.process.pid) == workers, "a worker was restarted"
 
 
-@pytest.mark.skipif(
-    not (backing.POSTGRES_BIN / "initdb").exists(),
-    reason=f"needs the PostgreSQL server binaries in {backing.POSTGRES_BIN}",
-)
+@needs_postgres_binaries
 def test_a_stream_opened_while_the_database_is_down_answers_503(tmp_path):
     # The caller's token is cached, so the stream admits them without the database; where
     # new events begin still needs it, and the answer says so rather than hanging.
-    with backing.postgres() as database:
-        url = database.url("littlelemon")
-        servers.create_database(url)
-        env = servers.production_env(database_url=url)
-        servers.prepare_database(env)
+    with _private_postgres() as (database, env):
         customer = _people(env)["customer"]
         command = servers.Uvicorn()
         with (
