@@ -113,6 +113,8 @@ class Hub:
         self.woken = asyncio.Event()
         self.started = asyncio.Event()  # set once the hub knows where new events begin
         self.reading = asyncio.Lock()  # one read at a time; a join waits for it
+        self.reads = 0  # reads started so far
+        self.last_read = 0  # the number of the last read that succeeded
         self.joining = 0  # subscribers on their way in: the hub runs on for them
         self.task: asyncio.Task | None = None
         self.cursor = 0
@@ -122,9 +124,11 @@ class Hub:
         """Add the subscriber: every event committed from now on reaches it, and none before.
 
         A running hub may not have read what committed just before: it reads now, for the
-        subscribers already there, and only then takes the new one in.
+        subscribers already there, and only then takes the new one in. A read that started
+        after this join did, and succeeded, is as good (many joining at once share one).
         """
         self.joining += 1
+        reads_before = self.reads
         try:
             if self.task is None or self.task.done():
                 self.started.clear()
@@ -135,7 +139,8 @@ class Hub:
                 self.task.add_done_callback(_report_failure)
             await self._started()
             async with self.reading:
-                await self.read()
+                if self.last_read <= reads_before:
+                    await self.read()
                 self.subscribers.add(subscriber)
         finally:
             self.joining -= 1
@@ -180,7 +185,11 @@ class Hub:
                 relay.cancel()
 
     async def read(self) -> None:
+        """Hand each subscriber the new events it may see; under self.reading."""
+        self.reads += 1
+        number = self.reads
         fresh = await database(self._new_events)()
+        self.last_read = number
         for event, message in fresh:
             for subscriber in list(self.subscribers):
                 if subscriber.scope.allows(event):
