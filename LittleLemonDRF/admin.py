@@ -87,7 +87,7 @@ class MenuItemAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(_average=Avg("ratings__rating"))
 
     def save_model(self, request, obj, form, change):
-        services.menu_item_save(item=obj)
+        services.menu_item_save(item=obj, fields=form.changed_data if change else None)
 
     def delete_model(self, request, obj):
         services.menu_item_delete(item=obj)

@@ -6,6 +6,7 @@ nowhere else (caching.py explains the versions).
 """
 
 import functools
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
 
@@ -144,8 +145,13 @@ def category_delete(*, category: Category) -> None:
     caching.invalidate(caching.MENU)
 
 
-def menu_item_save(*, item: MenuItem) -> MenuItem:
-    item.save()
+def menu_item_save(*, item: MenuItem, fields: Iterable[str] | None = None) -> MenuItem:
+    """Save a dish: a new one whole, a changed one only in the `fields` its editor changed.
+
+    A dish read before an order took some of its stock must not write the old stock back: a
+    new price saved whole would undo what the order took.
+    """
+    item.save(update_fields=None if fields is None else list(fields))
     caching.invalidate(caching.MENU)
     return item
 

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from LittleLemonDRF.models import Cart, MenuItem, Order
+from LittleLemonDRF.views import MenuItemViewSet
 from tests.factories import add_to_cart, client_for, make_category, make_menu_item, make_order
 
 User = get_user_model()
@@ -756,3 +757,27 @@ def test_cancelling_queries_do_not_grow_with_counted_lines(
     assert large.json()["state"] == "cancelled"
     # Every portion went back, on the one dish and on the twenty.
     assert {stock_of(dish) for dish in one.dishes + twenty.dishes} == {50}
+
+
+# --- A dish's editor writes back only what it changed ---------------------------------------
+
+
+def test_a_price_change_leaves_the_stock_an_order_took_meanwhile(
+    manager_client, customer_user, set_dish, monkeypatch
+):
+    # The PATCH reads the dish, an order takes 2 portions, then the PATCH saves the price.
+    dish = make_menu_item("Moussaka", "16.00")
+    set_dish(dish, stock=10)
+    read = MenuItemViewSet.get_object
+
+    def read_then_an_order_commits(view):
+        item = read(view)
+        make_order(customer_user, [(MenuItem.objects.get(pk=dish.pk), 2)])
+        return item
+
+    monkeypatch.setattr(MenuItemViewSet, "get_object", read_then_an_order_commits)
+    response = manager_client.patch(f"{MENU_ITEMS}/{dish.pk}", {"price": "17.00"})
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["price"], response.json()["stock"]) == ("17.00", 8)
+    assert MenuItem.objects.values_list("price", "stock").get(pk=dish.pk) == (17, 8)

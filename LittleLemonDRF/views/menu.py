@@ -72,7 +72,8 @@ class MenuItemViewSet(ConditionalRequestMixin, CachedReadMixin, viewsets.ModelVi
         serializer.instance = services.menu_item_save(item=MenuItem(**serializer.validated_data))
 
     def perform_update(self, serializer):
-        services.menu_item_save(item=_changed(serializer.instance, serializer.validated_data))
+        changes = serializer.validated_data
+        services.menu_item_save(item=_changed(serializer.instance, changes), fields=changes)
         # Reload with the rating annotations, so the response shows the real summary.
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
