@@ -56,7 +56,7 @@ serve: install
 	@# One ASGI server for the API, the stream and the board, and a webhook deliverer beside it;
 	@# Ctrl-C stops both.
 	$(PY) manage.py deliver_webhooks & trap 'kill $$! 2>/dev/null' EXIT; \
-	  .venv/bin/uvicorn LittleLemon.asgi:application --host 127.0.0.1 --port 8000 --reload
+	  .venv/bin/uvicorn LittleLemon.asgi:application --host 127.0.0.1 --port 8000 --reload --no-proxy-headers
 
 serve-prod: install
 	scripts/serve-prod.sh

@@ -66,7 +66,7 @@ echo
 # an ASGI server whose idle stream subscribers cost no worker, and the webhook deliverer.
 trap 'kill 0' EXIT
 .venv/bin/uvicorn LittleLemon.asgi:application --host "${STREAM_BIND%:*}" --port "${STREAM_BIND##*:}" \
-  --workers "$STREAM_WORKERS" --no-access-log \
+  --workers "$STREAM_WORKERS" --no-access-log --no-proxy-headers \
   --ssl-certfile "$TLS_CERTFILE" --ssl-keyfile "$TLS_KEYFILE" &
 $PY manage.py deliver_webhooks &
 .venv/bin/gunicorn LittleLemon.wsgi --config python:LittleLemon.gunicorn

@@ -248,7 +248,8 @@ class Uvicorn:
 
     def argv(self, fd: int, env: Mapping[str, str]) -> list[str]:
         argv = [tool("uvicorn"), self.app, f"--fd={fd}", f"--workers={self.workers}"]
-        return [*argv, "--no-access-log", *self.options]
+        # The client address is the socket's: DRF reads X-Forwarded-For itself, NUM_PROXIES deep.
+        return [*argv, "--no-access-log", "--no-proxy-headers", *self.options]
 
 
 def access_lines(path: Path) -> list[tuple[str, ...]]:
