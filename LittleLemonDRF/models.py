@@ -367,6 +367,10 @@ class Webhook(models.Model):
     url = models.URLField(max_length=WEBHOOK_URL_MAX)
     events = models.JSONField(default=list, help_text="The event types it receives.")
     secret = models.CharField(max_length=100, editable=False)
+    # The secret a rotation replaced, still signing beside the new one until
+    # previous_secret_until, so a receiver can switch without losing an event.
+    previous_secret = models.CharField(max_length=100, blank=True, default="", editable=False)
+    previous_secret_until = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
