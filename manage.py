@@ -7,8 +7,20 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "LittleLemon.settings")
+    if sys.argv[1:2] == ["runserver"]:
+        # Django's development server is for development: debug on unless the caller says not,
+        # so `python manage.py runserver` works on a fresh clone without a secret key.
+        os.environ.setdefault("DJANGO_DEBUG", "1")
+
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (loads the settings: a bad one stops here)
+    except ImproperlyConfigured as error:
+        # The message names the variable and the fix; a traceback would only bury it.
+        sys.exit(f"error: {error}")
     execute_from_command_line(sys.argv)
 
 

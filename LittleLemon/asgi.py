@@ -1,13 +1,20 @@
-"""ASGI entry point."""
+"""ASGI entry point: `uvicorn LittleLemon.asgi:application`."""
 
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
+from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "LittleLemon.settings")
 
-application = get_asgi_application()
+try:
+    application = get_asgi_application()
 
-from LittleLemonDRF.checks import require_static_build  # noqa: E402  (needs the apps loaded)
+    from LittleLemonDRF.checks import require_static_build  # needs the apps loaded
 
-require_static_build()
+    require_static_build()
+except ImproperlyConfigured as error:
+    # One line naming the fix, not a traceback (the status as wsgi.py's, for the same reason).
+    print(f"error: {error}", file=sys.stderr, flush=True)
+    sys.exit(4)

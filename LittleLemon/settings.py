@@ -75,14 +75,16 @@ def env_rate(name: str, default: str) -> str:
     return rate
 
 
+# Off unless asked for; manage.py turns it on for runserver, and `make serve` sets it.
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off. Set it to a long random "
-            'string, e.g.: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+            "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off: set it to a long random "
+            'string (python -c "import secrets; print(secrets.token_urlsafe(50))"), or set '
+            "DJANGO_DEBUG=1 for development."
         )
     SECRET_KEY = "django-insecure-development-key-only-used-while-debug-is-on"
 

@@ -8,14 +8,19 @@ that need a real start-up.
 import os
 import runpy
 import secrets
+import socket
 import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from LittleLemon.settings import env_bool, env_duration, env_int, env_list, env_rate
-from tests.processes import OUR_VARIABLES, PROJECT, project_python
+from tests.processes import OUR_VARIABLES, PROJECT, clean_environ, project_python
 
 SETTINGS_FILE = PROJECT / "LittleLemon" / "settings.py"
 
@@ -222,9 +227,9 @@ def test_manage_check_without_secret_key_with_debug_off_fails_naming_the_variabl
 
 def test_manage_check_with_unknown_debug_spelling_fails_clearly():
     result = manage("check", DJANGO_DEBUG="maybe", DJANGO_SECRET_KEY=secrets.token_urlsafe(45))
-    assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert "DJANGO_DEBUG='maybe'" in result.stderr
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("error: DJANGO_DEBUG='maybe'")
 
 
 def test_manage_check_deploy_passes_with_production_settings():
@@ -253,3 +258,60 @@ def test_manage_check_deploy_warns_when_workers_would_not_share_the_cache():
     )
     assert "littlelemon.W001" in result.stdout + result.stderr
     assert "REDIS_URL" in result.stdout + result.stderr
+
+
+# --- Start-up as a newcomer meets it ----------------------------------------------------------
+
+
+def test_manage_check_with_debug_off_and_no_key_says_so_in_one_line():
+    result = manage("check", DJANGO_DEBUG="0")
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("error: DJANGO_SECRET_KEY is required")
+    assert "DJANGO_DEBUG=1" in result.stderr
+
+
+def test_runserver_on_a_fresh_clone_serves_with_debug_on(tmp_path):
+    # No DJANGO_DEBUG and no DJANGO_SECRET_KEY, as after `git clone`.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = clean_environ() | {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
+    log = tmp_path / "runserver.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=PROJECT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        status, body = _get_when_up(f"http://127.0.0.1:{port}/api/health", process, log)
+        # Debug's own 404 page is HTML listing the routes: only debug mode answers it so.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page", timeout=5)
+        debug_page = missing.value.read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    assert status == 200
+    assert '"database":"ok"' in body.replace(" ", "")
+    assert missing.value.code == 404
+    assert "DEBUG = True" in debug_page
+
+
+def _get_when_up(url, process, log, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"runserver exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read().decode()
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"runserver did not answer within {timeout} s:\n{log.read_text()}")
