@@ -3,8 +3,11 @@
 drf-spectacular documents the success responses it can see; the errors below come from DRF's
 machinery (authentication, permissions, throttles, parsers, filters, pagination) and would
 otherwise be missing from the schema. Every response of a throttled operation also documents
-the RateLimit headers (throttles.py).
+the RateLimit headers (throttles.py). Operations are tagged by resource and summed up in a
+line each here, from their path and method, rather than by decorating every view.
 """
+
+import re
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiViewExtension
@@ -64,7 +67,128 @@ def rate_limit_refs() -> dict:
     return {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS}
 
 
+# (path prefix, tag): the first match wins, so a longer prefix comes before a shorter one.
+# The tags' order and descriptions are SPECTACULAR_SETTINGS["TAGS"] in settings.py.
+TAG_PREFIXES = [
+    ("/api/throttle-check", "course demo"),
+    ("/api/secret", "course demo"),
+    ("/api/manager-view", "course demo"),
+    ("/api/users", "accounts"),
+    ("/api/api-token-auth", "accounts"),
+    ("/api/token", "accounts"),
+    ("/auth/", "accounts"),
+    ("/token/", "accounts"),
+    ("/api/categories", "menu"),
+    ("/api/menu-items", "menu"),
+    ("/api/ratings", "ratings"),
+    ("/api/cart", "cart"),
+    ("/api/orders", "orders"),
+    ("/api/groups", "groups"),
+    ("/api/webhooks", "webhooks"),
+    ("/api/health", "operations"),
+]
+
+# What one item and the collection are called, by the path segment that names the resource.
+NOUNS = {
+    "categories": ("a category", "categories"),
+    "menu-items": ("a menu item", "menu items"),
+    "ratings": ("a rating", "ratings"),
+    "orders": ("an order", "orders"),
+    "webhooks": ("a webhook endpoint", "webhook endpoints"),
+    "users": ("a user", "users"),
+}
+
+# Operations that are not plain create/read/update/delete, by method and path (no slashes at
+# the ends, parameters as {name}); Djoser's routes are the same under /auth and /api/users.
+SUMMARIES = {
+    ("POST", "api/users"): "Register a user",
+    ("POST", "api/api-token-auth"): "Log in for a token (DRF's obtain_auth_token)",
+    ("POST", "api/token"): "Log in for a JWT access and refresh pair",
+    ("POST", "api/token/refresh"): "Refresh a JWT access token",
+    ("POST", "api/token/blacklist"): "Revoke a JWT refresh token",
+    ("POST", "token/login"): "Log in for a token",
+    ("POST", "token/logout"): "Log out: the token stops working",
+    ("GET", "users"): "List users (only yourself unless admin)",
+    ("POST", "users"): "Register a user",
+    ("GET", "users/me"): "Get the signed-in user",
+    ("PUT", "users/me"): "Replace the signed-in user's details",
+    ("PATCH", "users/me"): "Update the signed-in user's details",
+    ("DELETE", "users/me"): "Delete the signed-in user's account",
+    ("POST", "users/activation"): "Activate an account",
+    ("POST", "users/resend_activation"): "Send the activation email again",
+    ("POST", "users/reset_password"): "Email a password reset link",
+    ("POST", "users/reset_password_confirm"): "Set a new password from a reset link",
+    ("POST", "users/reset_username"): "Email a username reset link",
+    ("POST", "users/reset_username_confirm"): "Set a new username from a reset link",
+    ("POST", "users/set_password"): "Change your password",
+    ("POST", "users/set_username"): "Change your username",
+    ("GET", "api/cart/menu-items"): "List the lines of your cart",
+    ("POST", "api/cart/menu-items"): "Add a dish to your cart",
+    ("DELETE", "api/cart/menu-items"): "Empty your cart",
+    ("GET", "api/cart/menu-items/{id}"): "Get a line of your cart",
+    ("PATCH", "api/cart/menu-items/{id}"): "Change a cart line's quantity",
+    ("DELETE", "api/cart/menu-items/{id}"): "Remove a line from your cart",
+    ("POST", "api/ratings"): "Rate a dish",
+    ("POST", "api/orders"): "Place your cart as an order",
+    ("PATCH", "api/orders/{id}"): "Move an order, assign its crew or record its payment",
+    ("GET", "api/orders/stream"): "Order changes as Server-Sent Events",
+    ("GET", "api/groups/manager/users"): "List the managers",
+    ("POST", "api/groups/manager/users"): "Make a user a manager",
+    ("DELETE", "api/groups/manager/users"): "Remove a manager, by username",
+    ("DELETE", "api/groups/manager/users/{user_id}"): "Remove a manager, by id",
+    ("GET", "api/groups/delivery-crew/users"): "List the delivery crew",
+    ("POST", "api/groups/delivery-crew/users"): "Add a user to the delivery crew",
+    ("DELETE", "api/groups/delivery-crew/users"): "Remove a crew member, by username",
+    ("DELETE", "api/groups/delivery-crew/users/{user_id}"): "Remove a crew member, by id",
+    ("POST", "api/webhooks"): "Register a webhook endpoint",
+    ("GET", "api/webhooks/{id}/deliveries"): "List a webhook endpoint's deliveries",
+    ("POST", "api/webhooks/{id}/secret"): "Rotate a webhook endpoint's secret",
+    ("GET", "api/health"): "Check the database and the cache",
+    ("GET", "api/secret"): "Course demo: a message for any signed-in user",
+    ("GET", "api/manager-view"): "Course demo: a message for managers",
+    ("GET", "api/throttle-check"): "Course demo: throttled at the anonymous rate",
+    ("GET", "api/throttle-check-auth"): "Course demo: throttled at ten calls a minute",
+}
+CRUD = {
+    ("GET", False): "List {many}",
+    ("POST", False): "Create {one}",
+    ("GET", True): "Get {one}",
+    ("PUT", True): "Replace {one}",
+    ("PATCH", True): "Update {one}",
+    ("DELETE", True): "Delete {one}",
+}
+
+
+def tag_for(path: str) -> str | None:
+    """The resource tag of an operation's path, or None when no prefix names it."""
+    return next((tag for prefix, tag in TAG_PREFIXES if path.startswith(prefix)), None)
+
+
+def summary_for(method: str, path: str) -> str | None:
+    """A one-line summary from the tables above, or None when they do not cover the path."""
+    key = path.strip("/")
+    for candidate in (key, re.sub(r"^(auth|api/users)/", "", key)):
+        if (method, candidate) in SUMMARIES:
+            return SUMMARIES[method, candidate]
+    segments = key.split("/")
+    detail = segments[-1].startswith("{")
+    noun = NOUNS.get(segments[-2] if detail else segments[-1])
+    template = CRUD.get((method, detail))
+    if noun is None or template is None:
+        return None
+    return template.format(one=noun[0], many=noun[1])
+
+
 class AutoSchema(openapi.AutoSchema):
+    def get_tags(self):
+        # A path no prefix names yet gets its first segment after /api/ as its tag, shown
+        # after the listed ones; tests/test_schema_tags.py asks for it to be listed.
+        return [tag_for(self.path) or self.path.removeprefix("/api/").split("/")[0]]
+
+    def get_summary(self):
+        # An explicit @extend_schema(summary=...) still wins.
+        return super().get_summary() or summary_for(self.method, self.path)
+
     def get_operation_id(self):
         operation_id = super().get_operation_id()
         name = getattr(self.view, "collection_delete_name", None)
@@ -154,8 +278,8 @@ def add_order_stream(result, generator, request, public):
     result["paths"]["/api/orders/stream"] = {
         "get": {
             "operationId": "api_orders_stream",
-            "tags": ["api"],
-            "summary": "Order changes as Server-Sent Events",
+            "tags": [tag_for("/api/orders/stream")],
+            "summary": summary_for("GET", "/api/orders/stream"),
             "description": (
                 "Changes to the orders the caller may see (the scope of GET /api/orders: "
                 "managers every order, crew the orders assigned to them, including the event "

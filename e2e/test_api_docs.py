@@ -21,7 +21,7 @@ def test_swagger_ui_authorize_and_try_it_out(page, server, shot):
     expect(page.locator(".scheme-container button.authorize.locked")).to_be_visible()
 
     # GET /api/menu-items/ → Try it out → Execute.
-    operation = page.locator("#operations-api-api_menu_items_list")
+    operation = page.locator("#operations-menu-api_menu_items_list")
     operation.locator(".opblock-summary").click()
     operation.locator("button.try-out__btn").click()
     with page.expect_response(lambda r: "/api/menu-items/" in r.url) as answer:
