@@ -133,9 +133,9 @@ class WebhookHostUnknown(WebhookTargetRefused):
 
 
 class WebhookAddressNotPublic(WebhookTargetRefused):
-    def __init__(self, host: str, address: str):
-        where = host if host == address else f"{host} ({address})"
-        super().__init__(
-            f"{where} is a loopback, private, link-local or otherwise reserved address; "
-            "webhooks go to public addresses only."
-        )
+    # The host as given and the kind of address, never the address a name resolved to: that
+    # would map the inside of the network for whoever may register a webhook.
+    def __init__(self, host: str, kind: str, *, resolved: bool):
+        where = f"{host} resolves to" if resolved else f"{host} is"
+        article = "an" if kind[0] in "aeiou" else "a"
+        super().__init__(f"{where} {article} {kind} address; webhooks go to public addresses only.")

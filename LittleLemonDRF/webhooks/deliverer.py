@@ -1,4 +1,4 @@
-"""Webhooks: registering endpoints, and delivering order events to them, signed, at least once.
+"""The deliverer: events fanned out to deliveries, claimed under a lease, sent, recorded.
 
 Events are rows (models.OrderEvent), written in the change's own transaction. A deliverer
 (`manage.py deliver_webhooks`, never a request) turns each new event into a pending delivery
@@ -9,20 +9,10 @@ out once; a deliverer killed mid-attempt leaves its claim to run out, and the at
 again then (at least once).
 """
 
-import hashlib
-import hmac
-import http.client
-import ipaddress
 import logging
-import secrets
-import socket
-import ssl
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
-from urllib.parse import urlsplit
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, close_old_connections, connection, transaction
@@ -31,15 +21,18 @@ from django.utils import timezone
 from rest_framework.fields import DateTimeField
 from rest_framework.renderers import JSONRenderer
 
-from . import selectors
-from .errors import WebhookAddressNotPublic, WebhookHostUnknown, WebhookTargetRefused
-from .models import OrderEvent, Webhook, WebhookDelivery
-from .serializers import OrderSerializer
-from .stream import LATE_COMMIT_WINDOW
+from .. import selectors
+from ..errors import WebhookTargetRefused
+from ..models import OrderEvent, Webhook, WebhookDelivery
+from ..serializers import OrderSerializer
+from ..stream import LATE_COMMIT_WINDOW
+from .addresses import public_addresses
+from .endpoints import signing_secrets
+from .signing import HEADER, sign
+from .transport import TIMEOUT, Outcome, post
 
 logger = logging.getLogger(__name__)
 
-TIMEOUT = 5  # seconds a receiver has to answer, connecting included
 # The most one send may take: the timeout, and the name lookup and rendering around it.
 SEND_BUDGET = timedelta(seconds=TIMEOUT + 5)
 LEASE = timedelta(seconds=60)
@@ -50,64 +43,6 @@ MAX_BACKOFF = timedelta(days=1)
 ERROR_MAX = 500
 ORDER_GONE = "The order was deleted before the event could be sent; nothing was sent."
 PENDING = WebhookDelivery.Status.PENDING
-
-
-# --- Registration -------------------------------------------------------------------------
-
-
-def webhook_register(*, user, url: str, events: list[str]) -> Webhook:
-    """Register an endpoint for the events after this moment, with a fresh secret."""
-    public_addresses(url)
-    newest = OrderEvent.objects.order_by("-id").values_list("id", flat=True).first()
-    return Webhook.objects.create(
-        url=url,
-        events=events,
-        secret=f"whsec_{secrets.token_hex(32)}",
-        created_by=user,
-        after_event_id=newest or 0,
-    )
-
-
-def webhook_delete(*, webhook: Webhook) -> None:
-    """Remove an endpoint and its deliveries; a send under way is recorded nowhere."""
-    webhook.delete()
-
-
-def delivery_list(webhook: Webhook):
-    """The webhook's deliveries, newest event first."""
-    return webhook.deliveries.select_related("event").order_by("-event_id", "-id")
-
-
-def public_addresses(url: str) -> list[str]:
-    """The addresses the URL's host resolves to, each of them public unless
-    WEBHOOK_ALLOW_PRIVATE; WebhookTargetRefused otherwise.
-
-    Checked when a webhook is registered and again before each attempt: DNS may change.
-    """
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM) if host else []
-    except (OSError, UnicodeError):
-        found = []
-    addresses = list(dict.fromkeys(info[4][0] for info in found))
-    if not addresses:
-        raise WebhookHostUnknown(host)
-    if not settings.WEBHOOK_ALLOW_PRIVATE:
-        for address in addresses:
-            if not _is_public(address):
-                raise WebhookAddressNotPublic(host, address)
-    return addresses
-
-
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # without an IPv6 zone
-    embedded = (ip.ipv4_mapped or ip.sixtofour) if ip.version == 6 else None
-    if embedded is not None and not _is_public(str(embedded)):
-        return False
-    reserved = ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_unspecified
-    return ip.is_global and not reserved
 
 
 # --- What is sent -------------------------------------------------------------------------
@@ -130,25 +65,9 @@ def payload(event: OrderEvent) -> bytes | None:
     return JSONRenderer().render(body)
 
 
-def signature(secret: str, body: bytes, timestamp: int) -> str:
-    """LittleLemon-Signature: an HMAC-SHA256 of "<timestamp>.<body>", as Stripe signs."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status_code: int | None = None
-    error: str | None = None
-    final: bool = False  # no point trying again
-
-    @property
-    def delivered(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def attempt(delivery: WebhookDelivery) -> Outcome:
-    """Send the delivery once, now, and say how it went."""
+def attempt(delivery: WebhookDelivery, *, now: datetime | None = None) -> Outcome:
+    """Send the delivery once, now (`now` stands in for the clock), and say how it went."""
+    now = now or timezone.now()
     body = payload(delivery.event)
     if body is None:
         return Outcome(error=ORDER_GONE, final=True)
@@ -156,80 +75,14 @@ def attempt(delivery: WebhookDelivery) -> Outcome:
         address = public_addresses(delivery.webhook.url)[0]
     except WebhookTargetRefused as refused:
         return Outcome(error=refused.message)
+    keys = signing_secrets(delivery.webhook, now)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "LittleLemon-Webhooks/1.0",
         "LittleLemon-Event-Id": str(delivery.event_id),
-        "LittleLemon-Signature": signature(delivery.webhook.secret, body, int(time.time())),
+        HEADER: sign(keys, body, int(now.timestamp())),
     }
-    return _post(delivery.webhook.url, address, headers, body)
-
-
-# Sent with http.client rather than urllib or requests: the connection goes to the address
-# that was just checked, so a name that resolves elsewhere a moment later (DNS rebinding)
-# cannot steer it inside the network; no proxy from the environment and no redirect is
-# followed, by construction.
-class _PinnedHTTP(http.client.HTTPConnection):
-    """A connection to `host` (Host header, TLS name) made to the address checked for it."""
-
-    def __init__(self, host: str, port: int, *, address: str):
-        super().__init__(host, port, timeout=TIMEOUT)
-        self.address = address
-
-    def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
-
-
-class _PinnedHTTPS(_PinnedHTTP):
-    default_port = 443
-    tls = ssl.create_default_context()
-
-    def connect(self):
-        super().connect()
-        self.sock = self.tls.wrap_socket(self.sock, server_hostname=self.host)
-
-
-def _post(url: str, address: str, headers: dict[str, str], body: bytes) -> Outcome:
-    parts = urlsplit(url)
-    kind = _PinnedHTTPS if parts.scheme == "https" else _PinnedHTTP
-    # An explicit port: http.client would read one off the end of a bare IPv6 address.
-    conn = kind(parts.hostname, parts.port or kind.default_port, address=address)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    # The socket timeout bounds each read; a receiver dripping bytes would never trip it.
-    # This cuts the connection at the deadline, whatever it is doing.
-    cut = threading.Event()
-    deadline = threading.Timer(TIMEOUT, _cut, [conn, cut])
-    deadline.start()
-    try:
-        conn.request("POST", path, body=body, headers=headers)
-        code = conn.getresponse().status
-    except Exception as error:  # whatever the receiver does, it is this attempt's failure
-        timed_out = cut.is_set() or isinstance(error, TimeoutError)
-        why = f"No answer within {TIMEOUT} seconds." if timed_out else _describe(error)
-        return Outcome(error=why)
-    finally:
-        deadline.cancel()
-        conn.close()
-    if 300 <= code < 400:
-        return Outcome(code, f"The endpoint answered {code}: redirects are not followed.")
-    if not 200 <= code < 300:
-        return Outcome(code, f"The endpoint answered {code}.")
-    return Outcome(code)
-
-
-def _cut(conn: http.client.HTTPConnection, cut: threading.Event) -> None:
-    cut.set()
-    sock = conn.sock
-    if sock is not None:
-        try:
-            # The plain socket's shutdown: it wakes a blocked read, TLS or not.
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-def _describe(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return post(delivery.webhook.url, address, headers, body)
 
 
 # --- Delivering ---------------------------------------------------------------------------
