@@ -16,10 +16,11 @@ EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/littlelemon
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: help install serve serve-prod soak chaos bench bench-stream bench-inprocess test lint fmt check schema pytest test-postgres fuzz e2e clean
+.PHONY: help install serve reset serve-prod soak chaos bench bench-stream bench-inprocess test lint fmt check schema pytest test-postgres fuzz e2e clean
 
 help:
-	@echo "make serve          install, migrate, load the menu, print demo tokens, serve on :8000"
+	@echo "make serve          install, migrate, load the menu, print demo tokens, serve on :8000 (PORT=)"
+	@echo "make reset          start the walk-through afresh: a new SQLite database, menu, demo accounts"
 	@echo "make serve-prod     gunicorn, debug off, PostgreSQL + Redis, HTTPS on :8443 (see README)"
 	@echo "make test           lint, checks, schema validation and the test suite (SQLite)"
 	@echo "make test-postgres  the test suite against PostgreSQL + Redis (POSTGRES_URL, REDIS_TEST_URL)"
@@ -42,21 +43,34 @@ help:
 
 install: .venv/.installed
 
+# PORT=8001 serves elsewhere. Local webhook receivers (webhook_receiver) are allowed here only.
 serve: export DJANGO_DEBUG ?= 1
+serve: export WEBHOOK_ALLOW_PRIVATE ?= 1
+serve: PORT ?= 8000
 serve: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_menu
 	$(PY) manage.py demo_accounts
 	@echo
-	@echo "  Little Lemon API on http://127.0.0.1:8000/api/"
-	@echo "  Try it in the browser: http://127.0.0.1:8000/api/docs/  (Authorize: Token <token>)"
-	@echo "  Kitchen board: http://127.0.0.1:8000/kitchen/  (log in as manager)"
-	@echo "  Order stream:  curl -N -H 'Authorization: Token <token>' http://127.0.0.1:8000/api/orders/stream"
+	@echo "  Little Lemon API on http://127.0.0.1:$(PORT)/api/"
+	@echo "  Try it in the browser: http://127.0.0.1:$(PORT)/api/docs/  (Authorize: Token <token>)"
+	@echo "  Admin: http://127.0.0.1:$(PORT)/admin/  (admin)   Kitchen board: http://127.0.0.1:$(PORT)/kitchen/  (manager)"
+	@echo "  Order stream:  curl -N -H 'Authorization: Token <token>' http://127.0.0.1:$(PORT)/api/orders/stream"
 	@echo
 	@# One ASGI server for the API, the stream and the board, and a webhook deliverer beside it;
 	@# Ctrl-C stops both.
 	$(PY) manage.py deliver_webhooks & trap 'kill $$! 2>/dev/null' EXIT; \
-	  .venv/bin/uvicorn LittleLemon.asgi:application --host 127.0.0.1 --port 8000 --reload --no-proxy-headers
+	  .venv/bin/uvicorn LittleLemon.asgi:application --host 127.0.0.1 --port $(PORT) --reload --no-proxy-headers
+
+# The walk-through afresh: stop `make serve` first (it holds the old database open).
+reset: export DJANGO_DEBUG ?= 1
+reset: install
+	@if [ -n "$$DATABASE_URL" ]; then \
+		echo "make reset: it recreates the SQLite database only; unset DATABASE_URL" >&2; exit 1; fi
+	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_menu
+	$(PY) manage.py demo_accounts
 
 serve-prod: install
 	scripts/serve-prod.sh
