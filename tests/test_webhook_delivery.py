@@ -30,7 +30,7 @@ from django.db import connection
 from django.utils import timezone
 
 from LittleLemonDRF import webhooks
-from LittleLemonDRF.models import OrderEvent, WebhookDelivery
+from LittleLemonDRF.models import OrderEvent, Webhook, WebhookDelivery
 from tests import servers
 from tests.factories import add_to_cart, make_menu_item
 from tests.processes import PROJECT
@@ -40,14 +40,19 @@ BOTH = ["order.created", "order.updated"]
 
 
 def verify(secret: str, header: str, body: bytes, tolerance: int = 300) -> bool:
-    """True when `header` (LittleLemon-Signature) signs `body` with `secret`, and is recent."""
-    fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
-    timestamp, signature = fields.get("t", ""), fields.get("v1", "")
+    """True when one of the v1= values of `header` (LittleLemon-Signature) signs `body` with
+    `secret`, and its t is recent: written apart from the app's own check, as a receiver would."""
+    fields = [part.split("=", 1) for part in header.split(",") if "=" in part]
+    timestamp = next((value for key, value in fields if key == "t"), "")
     if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
         return False
-    signed = timestamp.encode() + b"." + body
-    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
+    return any(v1 == hex_hmac(secret, header, body) for key, v1 in fields if key == "v1")
+
+
+def hex_hmac(secret: str, header: str, body: bytes) -> str:
+    """The hex HMAC-SHA256 of "<t>.<body>" with `secret`, t taken from the header."""
+    timestamp = header.split(",")[0].removeprefix("t=")
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
 
 
 # --- The receiver -----------------------------------------------------------------------------
@@ -389,6 +394,72 @@ def test_the_address_is_checked_again_before_each_attempt(
     config.WEBHOOK_ALLOW_PRIVATE = True
     assert drive(lambda: deliveries(hook)[0]["status"] == "delivered", timeout=5)
     assert len(rx.requests) == 1
+
+
+@pytest.mark.django_db
+def test_a_refusal_before_an_attempt_names_the_host_not_the_address_it_resolved_to(
+    receiver, register, new_order, deliveries, config
+):
+    rx = receiver(200)
+    hook = register(f"http://localhost:{rx.server.server_port}/hook")
+    new_order()
+    config.WEBHOOK_ALLOW_PRIVATE = False
+    deliver()
+    assert rx.requests == []
+    [row] = deliveries(hook)
+    assert row["last_error"] == (
+        "localhost resolves to a loopback address; webhooks go to public addresses only."
+    )
+
+
+# --- Secret rotation on the wire ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_after_a_rotation_deliveries_carry_the_new_signature_then_the_old(
+    receiver, register, new_order, manager_client, deliveries
+):
+    rx = receiver(200)
+    hook = register(rx.url())
+    old = hook["secret"]
+    new = manager_client.post(f"{WEBHOOKS}/{hook['id']}/secret").json()["secret"]
+    new_order()
+    deliver()
+    [request] = rx.requests
+    header, body = request.headers["LittleLemon-Signature"], request.body
+    stamp, *signatures = header.split(",")
+    assert stamp.startswith("t=")
+    assert signatures == [f"v1={hex_hmac(new, header, body)}", f"v1={hex_hmac(old, header, body)}"]
+    assert verify(new, header, body)
+    assert verify(old, header, body)  # a receiver not yet switched loses nothing
+    assert not verify("whsec_neither", header, body)
+    assert deliveries(hook)[0]["status"] == "delivered"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overlap_left", "signed_with"),
+    [(timedelta(seconds=30), ["new", "old"]), (timedelta(seconds=-1), ["new"])],
+)
+def test_the_old_secret_stops_signing_when_its_24_hours_are_up(
+    receiver, register, new_order, manager_client, overlap_left, signed_with
+):
+    rx = receiver(200)
+    hook = register(rx.url())
+    keys = {"old": hook["secret"]}
+    keys["new"] = manager_client.post(f"{WEBHOOKS}/{hook['id']}/secret").json()["secret"]
+    # The clock moved on: the overlap ends 30 s from now, or ended a second ago.
+    Webhook.objects.filter(pk=hook["id"]).update(
+        previous_secret_until=timezone.now() + overlap_left
+    )
+    new_order()
+    deliver()
+    [request] = rx.requests
+    header, body = request.headers["LittleLemon-Signature"], request.body
+    expected = [f"v1={hex_hmac(keys[name], header, body)}" for name in signed_with]
+    assert header.split(",")[1:] == expected
+    assert verify(keys["old"], header, body) == ("old" in signed_with)
+    assert verify(keys["new"], header, body)
 
 
 @pytest.mark.django_db

@@ -1,10 +1,12 @@
 """Webhook registration and its rules: who may, what a URL may point at, what lists show."""
 
 import os
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
+from django.utils import timezone
 
 from LittleLemonDRF import webhooks
 from LittleLemonDRF.models import Webhook, WebhookDelivery
@@ -87,6 +89,7 @@ def test_registration_by_role(role_client, expected):
         ("get", "", 200),
         ("get", "/{id}", 200),
         ("get", "/{id}/deliveries", 200),
+        ("post", "/{id}/secret", 200),
         ("delete", "/{id}", 204),
     ],
 )
@@ -254,6 +257,31 @@ def test_public_addresses_register(register, url):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "detail"),
+    [
+        ("http://localhost:8000/hook", "localhost resolves to a loopback address"),
+        ("https://LOCALHOST/hook", "localhost resolves to a loopback address"),
+        ("http://127.8.9.10:8080/hook", "127.8.9.10 is a loopback address"),
+        ("http://10.1.2.3/hook", "10.1.2.3 is a private address"),
+        ("http://[fe80::1]/hook", "fe80::1 is a link-local address"),
+        ("http://0.0.0.0/hook", "0.0.0.0 is an unspecified address"),
+        ("http://100.64.0.1/hook", "100.64.0.1 is a reserved address"),
+        ("http://[::ffff:127.0.0.1]/hook", "::ffff:127.0.0.1 is a loopback address"),
+    ],
+)
+def test_the_refusal_names_the_host_given_and_the_kind_never_a_resolved_address(
+    manager_client, url, detail
+):
+    response = manager_client.post(WEBHOOKS, {"url": url, "events": BOTH})
+    assert response.status_code == 400
+    assert response.json() == {"url": [f"{detail}; webhooks go to public addresses only."]}
+    if "resolves" in detail:
+        for address in ("127.0.0.1", "::1"):
+            assert address not in response.content.decode()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("allow", [False, True])
 def test_a_host_that_does_not_resolve_is_a_400(manager_client, settings, allow):
     settings.WEBHOOK_ALLOW_PRIVATE = allow
@@ -316,6 +344,91 @@ def test_a_webhook_is_not_edited(manager_client, register, method):
     response = getattr(manager_client, method)(f"{WEBHOOKS}/{hook['id']}", {"events": BOTH})
     assert response.status_code == 405
     assert Webhook.objects.get().events == BOTH
+
+
+# --- Rotating the secret ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role_client", "expected"),
+    [("manager", 200), ("admin", 200), ("crew", 403), ("customer", 403), ("anon", 401)],
+    indirect=["role_client"],
+)
+def test_secret_rotation_by_role(register, role_client, expected):
+    hook = register()
+    response = role_client.post(f"{WEBHOOKS}/{hook['id']}/secret")
+    assert response.status_code == expected
+    stored = Webhook.objects.get(pk=hook["id"])
+    if expected == 200:
+        assert response.json() == {"secret": stored.secret}
+        assert stored.secret != hook["secret"]
+    else:
+        assert (stored.secret, stored.previous_secret) == (hook["secret"], "")
+        assert "secret" not in response.json()
+
+
+@pytest.mark.django_db
+def test_manager_rotates_a_secret_and_the_old_one_signs_for_24_hours(manager_client, register):
+    hook = register()
+    before = timezone.now()
+    response = manager_client.post(f"{WEBHOOKS}/{hook['id']}/secret", {"ignored": True})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"secret"}
+    assert body["secret"].startswith("whsec_")
+    assert len(body["secret"]) >= 32
+    stored = Webhook.objects.get(pk=hook["id"])
+    assert (stored.secret, stored.previous_secret) == (body["secret"], hook["secret"])
+    overlap = stored.previous_secret_until - before
+    assert timedelta(hours=24) <= overlap < timedelta(hours=24, seconds=30)
+    shown = manager_client.get(f"{WEBHOOKS}/{hook['id']}").content.decode()
+    assert body["secret"] not in shown
+    assert hook["secret"] not in shown
+
+
+@pytest.mark.django_db
+def test_signing_secrets_are_new_then_old_until_the_24_hours_are_up(register):
+    hook = Webhook.objects.get(pk=register()["id"])
+    first = hook.secret
+    rotated_at = timezone.now()
+    hook = webhooks.webhook_rotate_secret(webhook=hook, now=rotated_at)
+    end = rotated_at + timedelta(hours=24)
+    assert webhooks.signing_secrets(hook, rotated_at) == [hook.secret, first]
+    assert webhooks.signing_secrets(hook, end - timedelta(microseconds=1)) == [hook.secret, first]
+    assert webhooks.signing_secrets(hook, end) == [hook.secret]
+    assert webhooks.signing_secrets(hook, end + timedelta(days=30)) == [hook.secret]
+
+
+@pytest.mark.django_db
+def test_a_second_rotation_within_24_hours_keeps_only_the_latest_previous_secret(
+    manager_client, register
+):
+    hook = register()
+    path = f"{WEBHOOKS}/{hook['id']}/secret"
+    second = manager_client.post(path).json()["secret"]
+    third = manager_client.post(path).json()["secret"]
+    assert len({hook["secret"], second, third}) == 3
+    stored = Webhook.objects.get(pk=hook["id"])
+    assert (stored.secret, stored.previous_secret) == (third, second)
+    assert webhooks.signing_secrets(stored, timezone.now()) == [third, second]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/999999/secret", "/abc/secret"])
+def test_rotating_an_unknown_webhook_is_a_404(manager_client, path):
+    response = manager_client.post(WEBHOOKS + path)
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+def test_the_secret_is_only_rotated_by_post(manager_client, register, method):
+    hook = register()
+    response = getattr(manager_client, method)(f"{WEBHOOKS}/{hook['id']}/secret")
+    assert response.status_code == 405
+    assert Webhook.objects.get().secret == hook["secret"]
 
 
 # --- Deliveries -------------------------------------------------------------------------------
