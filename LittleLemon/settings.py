@@ -233,6 +233,17 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 TOKEN_TTL = env_duration("TOKEN_TTL", "30d")
 # The order stream sends a comment at least this often, so proxies keep the connection open.
 STREAM_KEEPALIVE_SECONDS = env_int("STREAM_KEEPALIVE_SECONDS", 15)
+# An open stream checks its caller's credential and role this often, and ends once they fail
+# or change; it renews its place among the caller's STREAM_MAX_PER_USER as it does.
+STREAM_RECHECK_SECONDS = env_int("STREAM_RECHECK_SECONDS", 5)
+if not 1 <= STREAM_RECHECK_SECONDS <= 10:
+    # Above 10 the stream's place (a 15-second lease) could lapse while it is open.
+    raise ImproperlyConfigured("STREAM_RECHECK_SECONDS must be from 1 to 10.")
+STREAM_MAX_PER_USER = env_int("STREAM_MAX_PER_USER", 5)
+# A client that stops reading is dropped once this many events wait for it.
+STREAM_BACKLOG = env_int("STREAM_BACKLOG", 1000)
+if STREAM_MAX_PER_USER < 1 or STREAM_BACKLOG < 1:
+    raise ImproperlyConfigured("STREAM_MAX_PER_USER and STREAM_BACKLOG must be at least 1.")
 # Webhook deliveries: a failed attempt is retried WEBHOOK_RETRY_BASE seconds later, doubled at
 # each attempt, WEBHOOK_MAX_ATTEMPTS attempts in all. Loopback and private targets only when
 # allowed (local development, tests): elsewhere they would reach inside the network.

@@ -5,11 +5,15 @@ this module only tells readers to look. With REDIS_URL, one PUBLISH reaches ever
 and host that shares the Redis; without it, the readers of this process (`make serve` runs
 one). Readers also look once a second by themselves, so a lost wake-up (Redis down for a
 while, a publish between two subscriptions) delays an event by at most that, never loses it.
+
+Readers are asyncio events on a loop (the hub of an ASGI process) or threads (the streams of
+a WSGI server), which wait() for the wake-up count to move.
 """
 
 import asyncio
 import logging
 import threading
+import time
 
 from django.conf import settings
 
@@ -21,10 +25,15 @@ CHANNEL = "littlelemon:order-events"
 # from a request thread, and only the loop's own thread may set an asyncio.Event.
 _listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 _lock = threading.Lock()
+# The threads' side: a count of wake-ups, and the condition they wait on for it to move.
+_changed = threading.Condition()
+_wakeups = 0
+_thread_relay: threading.Thread | None = None
 
 
 def wake() -> None:
     """Tell every reader, here and (with Redis) elsewhere, that new events have committed."""
+    _count_wakeup()
     for loop, event in _snapshot():
         loop.call_soon_threadsafe(event.set)
     if settings.REDIS_URL:
@@ -75,3 +84,57 @@ async def relay_redis(event: asyncio.Event) -> None:
             await asyncio.sleep(1)
         finally:
             await client.aclose()
+
+
+def wakeups() -> int:
+    """The wake-ups so far in this process: pass it to wait() to wait for the next one."""
+    with _changed:
+        return _wakeups
+
+
+def wait(seen: int, timeout: float) -> int:
+    """Block the thread until a wake-up after `seen`, or `timeout` seconds; the count then.
+
+    With Redis, a thread of this process relays every process's wake-ups (started here)."""
+    if settings.REDIS_URL:
+        _start_thread_relay()
+    with _changed:
+        _changed.wait_for(lambda: _wakeups != seen, timeout)
+        return _wakeups
+
+
+def _count_wakeup() -> None:
+    global _wakeups
+    with _changed:
+        _wakeups += 1
+        _changed.notify_all()
+
+
+def _start_thread_relay() -> None:
+    global _thread_relay
+    with _lock:
+        if _thread_relay is None or not _thread_relay.is_alive():
+            _thread_relay = threading.Thread(
+                target=_relay_to_threads, name="order-events-relay", daemon=True
+            )
+            _thread_relay.start()
+
+
+def _relay_to_threads() -> None:
+    """Count every wake-up published by any process, for as long as the process lives."""
+    import redis
+
+    while True:
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        try:
+            with client.pubsub() as pubsub:
+                pubsub.subscribe(CHANNEL)
+                _count_wakeup()  # anything published before the subscription: look now
+                for message in pubsub.listen():
+                    if message["type"] == "message":
+                        _count_wakeup()
+        except Exception:
+            logger.warning("Lost the order event channel; subscribing again", exc_info=True)
+            time.sleep(1)
+        finally:
+            client.close()

@@ -275,6 +275,47 @@ def test_crew_get_the_assignment_then_lose_the_order_with_its_reassignment(world
     assert taken["id"] > given["id"]
 
 
+def test_crew_live_get_nothing_of_the_order_changed_after_the_hand_over(world):
+    order_id = world.place("ada")
+    world.patch(order_id, "manager", {"delivery_crew": world.ids["crew"]})
+    with stream(world, "crew") as s:
+        world.patch(order_id, "manager", {"delivery_crew": world.ids["other_crew"]})
+        world.patch(order_id, "manager", {"payment_status": "paid"})
+        taken = s.next_event()
+        s.no_event(1.2)
+    # Whenever the reader got to it, the hand-over shows who has the order, nothing more.
+    assert taken["data"] == {
+        "id": order_id,
+        "delivery_crew": {"id": world.ids["other_crew"], "username": "otto-crew"},
+    }
+
+
+def test_crew_replay_gets_the_hand_over_and_nothing_after_it(world):
+    order_id = world.place("ada")
+    world.patch(order_id, "manager", {"delivery_crew": world.ids["crew"]})
+    world.patch(order_id, "manager", {"state": "accepted"})
+    world.patch(order_id, "manager", {"delivery_crew": world.ids["other_crew"]})
+    world.patch(order_id, "manager", {"payment_status": "paid"})
+    world.patch(order_id, "manager", {"state": "preparing"})
+
+    with stream(world, "crew", headers={"Last-Event-ID": "0"}) as s:
+        replayed = []
+        with suppress(pytest.fail.Exception):
+            while True:
+                replayed.append(s.next_event(timeout=1.5))
+    mine = [e for e in replayed if e["data"]["id"] == order_id]
+    # Only the hand-over: the order is no longer theirs, so neither what it was while it was
+    # (rendered now, it would show the payment) nor anything after.
+    assert len(mine) == 1, mine
+    assert mine[0]["event"] == "order.updated"
+    assert mine[0]["data"] == {
+        "id": order_id,
+        "delivery_crew": {"id": world.ids["other_crew"], "username": "otto-crew"},
+    }
+    status, _ = world.api("GET", f"/api/orders/{order_id}", "crew")
+    assert status == 404
+
+
 def test_every_change_is_an_update_event_in_order(world):
     order_id = world.place("ada")
     with stream(world, "ada") as s:
