@@ -7,8 +7,8 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "LittleLemon.settings")
-    if sys.argv[1:2] == ["runserver"]:
-        # Django's development server is for development: debug on unless the caller says not,
+    if sys.argv[1:2] in (["runserver"], ["webhook_receiver"]):
+        # Development tools (the server, the local webhook receiver): debug on unless told not,
         # so `python manage.py runserver` works on a fresh clone without a secret key.
         os.environ.setdefault("DJANGO_DEBUG", "1")
 
