@@ -8,6 +8,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -110,6 +111,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "LittleLemonDRF.request_log.RequestLogMiddleware",  # outermost: times and logs everything
+    "LittleLemonDRF.cache_headers.CacheHeadersMiddleware",  # private / no-store answers
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -212,7 +214,63 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# No endpoint takes files: a file part in a multipart body is a 400 before any of it is kept
+# in memory or on disk (LittleLemonDRF.parsers).
+FILE_UPLOAD_HANDLERS = ["LittleLemonDRF.parsers.RefuseFilesUploadHandler"]
+
+# --- Email (password and username resets) ----------------------------------------------
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+_EMAIL_FORMS = "smtp://user:password@host:587, smtps://user:password@host:465 or console://"
+
+
+def email_settings(name: str, url: str) -> dict[str, object]:
+    """Django's EMAIL_* settings from an email URL; anything we do not know is an error.
+
+    smtp:// sends with STARTTLS (port 587 unless given; `?tls=0` for a local relay without
+    it), smtps:// with TLS from the first byte (port 465); `?from=` sets the sender and
+    `?timeout=` the seconds to wait for the server (10). Messages never repeat the URL: it
+    holds a password.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in _EMAIL_BACKENDS:
+        raise ImproperlyConfigured(f"{name}: unknown scheme {parts.scheme!r}; use {_EMAIL_FORMS}.")
+    options = dict(parse_qsl(parts.query, keep_blank_values=True))
+    unknown = set(options) - {"from", "tls", "timeout"}
+    if unknown:
+        raise ImproperlyConfigured(f"{name}: unknown option(s) {', '.join(sorted(unknown))}.")
+    conf: dict[str, object] = {"EMAIL_BACKEND": _EMAIL_BACKENDS[parts.scheme]}
+    if "from" in options:
+        conf["DEFAULT_FROM_EMAIL"] = conf["SERVER_EMAIL"] = options["from"]
+    if parts.scheme == "console":
+        return conf
+    try:
+        port = parts.port
+        timeout = int(options.get("timeout", "10"))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}: the port and timeout must be numbers.") from None
+    tls = options.get("tls", "1").lower()
+    if not parts.hostname or tls not in _TRUE | _FALSE:
+        raise ImproperlyConfigured(f"{name}: expected {_EMAIL_FORMS} (tls=1 or tls=0).")
+    ssl = parts.scheme == "smtps"
+    return conf | {
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if ssl else 587),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": ssl,
+        "EMAIL_USE_TLS": not ssl and tls in _TRUE,
+        "EMAIL_TIMEOUT": timeout,
+    }
+
+
+# Unset: the console, which writes password-reset links to the log. Fine while debugging;
+# with debug off `check --deploy` refuses it unless chosen as console:// (checks.py).
+EMAIL_URL = os.environ.get("EMAIL_URL", "").strip()
+vars().update(email_settings("EMAIL_URL", EMAIL_URL or "console://"))
 
 # --- Security (what `manage.py check --deploy` asks for once debug is off) ---------------
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
@@ -261,8 +319,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A strict JSON parser: bodies nested too deep, duplicate keys, 1e400 are a 400 (parsers.py).
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "LittleLemonDRF.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -1,7 +1,7 @@
 """System checks for deployments, and the one refusal to start."""
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -19,6 +19,25 @@ def shared_cache(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def email_configured(app_configs, **kwargs):
+    """Password-reset links must go to the user, not to the log where the console writes."""
+    if settings.DEBUG or getattr(settings, "EMAIL_URL", ""):
+        return []
+    return [
+        Error(
+            "EMAIL_URL is not set, so email goes to the console backend: password-reset "
+            "links would be written to the server's log, where anyone reading it could use "
+            "them.",
+            hint=(
+                "Set EMAIL_URL, e.g. smtp://user:password@host:587, or console:// if "
+                "writing email to the log is what you want."
+            ),
+            id="littlelemon.E001",
+        )
+    ]
 
 
 def require_static_build() -> None:

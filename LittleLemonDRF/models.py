@@ -20,7 +20,7 @@ RATING_MIN, RATING_MAX = 0, 5
 # API's serializers give the same words.
 PRICE_RULE = f"A price is at least {PRICE_MIN} and at most {PRICE_MAX}."
 RATING_RULE = f"A rating is a whole number from {RATING_MIN} to {RATING_MAX}."
-QUANTITY_RULE = f"A cart line holds at most {QUANTITY_MAX} of a dish."
+QUANTITY_RULE = f"A cart line's quantity is a whole number from 1 to {QUANTITY_MAX}."
 STOCK_RULE = f"Stock is a whole number from 0 to {STOCK_MAX}, or null when not counted."
 
 

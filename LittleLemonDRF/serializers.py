@@ -1,16 +1,20 @@
 """JSON in and out, and field validation."""
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.validators import URLValidator
+from django.db import models
 from django.db.models import Manager
+from django.http import QueryDict
 from djoser import serializers as djoser_serializers
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.settings import api_settings
 
 from . import order_policy
@@ -41,6 +45,58 @@ from .models import (
 )
 
 User = get_user_model()
+
+
+class BooleanField(serializers.BooleanField):
+    """A boolean that a form body leaves out takes its default, as in a JSON body.
+
+    DRF reads an absent HTML checkbox as False, so a form that did not mention `available`
+    switched the dish off. Every serializer here takes booleans from this class: declared
+    ones by name, model ones through ModelSerializer's mapping.
+    """
+
+    default_empty_html = empty
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The project's ModelSerializer: model booleans become the BooleanField above."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: BooleanField,
+    }
+
+
+class AliasMixin:
+    """Fields that also answer to a second name, as other course clients send them.
+
+    `aliases` maps the second name to the field's. The second is read as the first before
+    any field runs, so it gets the same validation and messages; it is declared as a field
+    too, optional, so that the schema shows it. Both sent with different values is a 400.
+    """
+
+    aliases: dict[str, str] = {}
+
+    @classmethod
+    def names_sent(cls, data) -> set[str]:
+        """The field names a body sends, aliases read as the names they stand for."""
+        return {cls.aliases.get(n, n) for n in data} if isinstance(data, Mapping) else set()
+
+    def to_internal_value(self, data):
+        sent = [(a, n) for a, n in self.aliases.items() if isinstance(data, Mapping) and a in data]
+        if sent:
+            form = isinstance(data, QueryDict)
+            data = data.copy() if form else dict(data)  # a QueryDict's copy keeps its lists
+            get = data.getlist if form else data.__getitem__
+            put = data.setlist if form else data.__setitem__
+            for alias, name in sent:
+                if name in data and str(get(name)) != str(get(alias)):
+                    raise serializers.ValidationError(
+                        {name: [f"{alias} is another name for {name}; they differ. Send one."]}
+                    )
+                put(name, get(alias))
+                del data[alias]
+        return super().to_internal_value(data)
 
 
 class FastReadMixin:
@@ -104,6 +160,7 @@ def _plan(cls) -> _Plan:
 _AS_IS = (
     serializers.IntegerField,
     serializers.BooleanField,
+    BooleanField,
     serializers.CharField,
     serializers.ReadOnlyField,
 )
@@ -182,7 +239,7 @@ class OptionalEmailField(serializers.EmailField):
     """Django's users may have no email: the schema must allow "" as well as an address."""
 
 
-class UserRefSerializer(FastReadMixin, serializers.ModelSerializer):
+class UserRefSerializer(FastReadMixin, ModelSerializer):
     """How a user appears inside other objects."""
 
     class Meta:
@@ -191,7 +248,7 @@ class UserRefSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GroupMemberSerializer(serializers.ModelSerializer):
+class GroupMemberSerializer(ModelSerializer):
     email = OptionalEmailField(read_only=True)
 
     class Meta:
@@ -212,7 +269,7 @@ class MessageSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class CategorySerializer(ModelSerializer):
     slug = serializers.SlugField(
         max_length=255,
         required=False,
@@ -231,7 +288,7 @@ class RatingSummarySerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
-class MenuItemSerializer(serializers.ModelSerializer):
+class MenuItemSerializer(ModelSerializer):
     price = serializers.DecimalField(
         max_digits=6, decimal_places=2, **_bounds(PRICE_MIN, PRICE_MAX, PRICE_RULE)
     )
@@ -240,7 +297,7 @@ class MenuItemSerializer(serializers.ModelSerializer):
         source="category", queryset=Category.objects.all(), write_only=True
     )
     rating = serializers.SerializerMethodField()
-    available = serializers.BooleanField(
+    available = BooleanField(
         required=False, help_text="false switches the dish off (default true)."
     )
     stock = serializers.IntegerField(
@@ -249,7 +306,7 @@ class MenuItemSerializer(serializers.ModelSerializer):
         **_bounds(0, STOCK_MAX, STOCK_RULE),
         help_text="Portions left, or null when not counted (the default).",
     )
-    orderable = serializers.BooleanField(
+    orderable = BooleanField(
         read_only=True, help_text="available, and where stock is counted, stock > 0."
     )
 
@@ -278,7 +335,7 @@ class MenuItemSerializer(serializers.ModelSerializer):
         }
 
 
-class RatingSerializer(serializers.ModelSerializer):
+class RatingSerializer(ModelSerializer):
     user = UserRefSerializer(read_only=True)
     menuitem_id = serializers.PrimaryKeyRelatedField(
         source="menuitem", queryset=MenuItem.objects.all()
@@ -295,14 +352,14 @@ class RatingSerializer(serializers.ModelSerializer):
         return menuitem
 
 
-class MenuItemRefSerializer(FastReadMixin, serializers.ModelSerializer):
+class MenuItemRefSerializer(FastReadMixin, ModelSerializer):
     class Meta:
         model = MenuItem
         fields = ["id", "title"]
         read_only_fields = fields
 
 
-class CartLineSerializer(FastReadMixin, serializers.ModelSerializer):
+class CartLineSerializer(FastReadMixin, ModelSerializer):
     """A cart line, priced from the menu as it is now."""
 
     menuitem = MenuItemRefSerializer(read_only=True)
@@ -315,8 +372,17 @@ class CartLineSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CartAddSerializer(serializers.Serializer):
-    menuitem_id = serializers.PrimaryKeyRelatedField(queryset=MenuItem.objects.all())
+class CartAddSerializer(AliasMixin, serializers.Serializer):
+    aliases = {"menuitem": "menuitem_id"}
+
+    menuitem_id = serializers.PrimaryKeyRelatedField(
+        queryset=MenuItem.objects.all(), help_text="The dish (or send it as `menuitem`)."
+    )
+    menuitem = serializers.PrimaryKeyRelatedField(
+        queryset=MenuItem.objects.all(),
+        required=False,
+        help_text="Another name for `menuitem_id`; both with different values is a 400.",
+    )
     quantity = serializers.IntegerField(**_bounds(1, QUANTITY_MAX, QUANTITY_RULE), default=1)
 
 
@@ -324,7 +390,7 @@ class CartQuantitySerializer(serializers.Serializer):
     quantity = serializers.IntegerField(**_bounds(1, QUANTITY_MAX, QUANTITY_RULE))
 
 
-class OrderItemSerializer(FastReadMixin, serializers.ModelSerializer):
+class OrderItemSerializer(FastReadMixin, ModelSerializer):
     menuitem_id = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="null once the dish left the menu."
     )
@@ -335,7 +401,7 @@ class OrderItemSerializer(FastReadMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderStateChangeSerializer(serializers.ModelSerializer):
+class OrderStateChangeSerializer(ModelSerializer):
     by = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
@@ -344,7 +410,7 @@ class OrderStateChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
+class OrderSerializer(FastReadMixin, ModelSerializer):
     """An order, the one shape every answer about an order uses.
 
     Expects user and delivery_crew joined and `lines` and `changes` read
@@ -353,7 +419,7 @@ class OrderSerializer(FastReadMixin, serializers.ModelSerializer):
 
     user = UserRefSerializer(read_only=True)
     delivery_crew = UserRefSerializer(read_only=True, allow_null=True)
-    status = serializers.BooleanField(
+    status = BooleanField(
         read_only=True, help_text="true exactly when state is delivered or picked_up."
     )
     items = OrderItemSerializer(many=True, read_only=True, source="lines")
@@ -405,18 +471,30 @@ class OrderCreateSerializer(serializers.Serializer):
     )
 
 
-class OrderUpdateSerializer(serializers.Serializer):
+class OrderUpdateSerializer(AliasMixin, serializers.Serializer):
     """A change to an order; `fields` keeps only those the caller may change (order_policy).
 
-    PUT needs `delivery_crew` and `status`, as in the course; a PATCH needs one field.
+    PUT needs `delivery_crew` (or `delivery_crew_id`) and `status`, as in the course; a PATCH
+    needs one field.
     """
+
+    aliases = {"delivery_crew_id": "delivery_crew"}
 
     delivery_crew = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(),
         allow_null=True,
-        help_text="Id of a member of the Delivery crew group, or null to unassign.",
+        help_text=(
+            "Id of a member of the Delivery crew group, or null to unassign (or send it as "
+            "`delivery_crew_id`)."
+        ),
     )
-    status = serializers.BooleanField(
+    delivery_crew_id = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Another name for `delivery_crew`; both with different values is a 400.",
+    )
+    status = BooleanField(
         help_text="true: delivered (picked up); false on a delivered order: back a step."
     )
     state = serializers.ChoiceField(Order.State.choices, required=False)
@@ -432,7 +510,9 @@ class OrderUpdateSerializer(serializers.Serializer):
 
     def __init__(self, *args, fields=None, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in set(self.fields) - set(fields or self.fields):
+        allowed = set(fields or self.fields)
+        allowed |= {alias for alias, name in self.aliases.items() if name in allowed}
+        for name in set(self.fields) - allowed:
             del self.fields[name]
 
     def validate(self, attrs):
@@ -507,7 +587,7 @@ class EmailResetSerializer(djoser_serializers.SendEmailResetSerializer):
 # --- Webhooks -------------------------------------------------------------------------------
 
 
-class WebhookSerializer(serializers.ModelSerializer):
+class WebhookSerializer(ModelSerializer):
     """A registered endpoint, as lists and reads show it: never with its secret."""
 
     url = serializers.CharField(
@@ -560,7 +640,7 @@ class WebhookCreatedSerializer(WebhookSerializer):
         read_only_fields = fields
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(ModelSerializer):
     event_id = serializers.IntegerField(read_only=True, help_text="The event's id (its order).")
     event = serializers.ChoiceField(OrderEvent.Type.choices, source="event.type", read_only=True)
     next_attempt_at = serializers.DateTimeField(

@@ -10,6 +10,9 @@ PY=.venv/bin/python
 export DJANGO_DEBUG=0
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/littlelemon}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+# A local run sends no real email: reset links go to the log, by choice (check --deploy
+# refuses debug off without EMAIL_URL). Set EMAIL_URL=smtp://user:pass@host:587 to send them.
+export EMAIL_URL=${EMAIL_URL:-console://}
 export DJANGO_ALLOWED_HOSTS=${DJANGO_ALLOWED_HOSTS:-localhost,127.0.0.1}
 export WEB_CONCURRENCY=${WEB_CONCURRENCY:-3}
 PORT=${PORT:-8443}

@@ -17,7 +17,7 @@ OUR_VARIABLES = (
     "NUM_PROXIES",
     "CONN_MAX_AGE",
     "LOG_FORMAT",
-    "EMAIL_BACKEND",
+    "EMAIL_URL",
 )
 
 

@@ -92,6 +92,9 @@ def production_env(
         "LOG_FORMAT": "json",
         "DJANGO_LOG_LEVEL": log_level,
         "DJANGO_STATIC_ROOT": static_root(),
+        # Chosen, not defaulted: these runs send no real email, and `check --deploy` wants
+        # the choice made (LittleLemonDRF.checks).
+        "EMAIL_URL": "console://",
     }
     if redis_url:
         env["REDIS_URL"] = redis_url

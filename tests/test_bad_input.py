@@ -8,6 +8,8 @@ the input, not about permission.
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.factories import (
@@ -683,3 +685,146 @@ def test_route_answers_the_same_with_and_without_trailing_slash(
         assert b"openapi" in response.content
     else:
         assert isinstance(response.json(), dict | list)
+
+
+# --- Bodies a JSON parser chokes on, and file parts ---------------------------------------
+
+DEEP_BODIES = {
+    "100000-arrays": "[" * 100_000,
+    "100000-objects": '{"a":' * 100_000,
+    "33-levels": '{"menuitem_id": ' + "[" * 33 + "]" * 33 + "}",
+}
+
+
+def _deep_params():
+    return [
+        pytest.param(*route, raw, id=f"{_route_id(*route)}-{kind}")
+        for route in WRITE_ROUTES
+        for kind, raw in DEEP_BODIES.items()
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "method", "path", "raw"), _deep_params())
+def test_json_nested_too_deep_is_a_400_with_detail(client_for, world, role, method, path, raw):
+    response = _send_raw(
+        client_for(role), method, path.format(**world.refs), raw, "application/json"
+    )
+
+    body = _assert_json_error(response, 400)
+    assert "nested more than 32 levels" in body["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/users", "/api/ratings", "/api/cart/menu-items"])
+def test_json_nested_too_deep_is_never_a_500_for_anonymous_callers(api_client, path):
+    response = _send_raw(api_client, "POST", path, "[" * 100_000, "application/json")
+
+    assert response.status_code in (400, 401), response.content
+    assert "detail" in response.json()
+
+
+@pytest.mark.django_db
+def test_json_nested_32_levels_is_parsed_and_refused_by_the_field(customer_client, world):
+    raw = '{"quantity": 1, "menuitem_id": ' + "[" * 31 + "]" * 31 + "}"
+
+    response = _send_raw(customer_client, "POST", "/api/cart/menu-items", raw, "application/json")
+
+    body = _assert_json_error(response, 400)
+    assert list(body) == ["menuitem_id"]
+
+
+# JSON that parses in Python but that no field can use, each refused by the parser.
+STRANGE_JSON = {
+    "duplicate-key": ('{"menuitem_id": 1, "menuitem_id": 2}', "appears twice"),
+    "float-out-of-range": ('{"menuitem_id": 1e400}', "out of range"),
+    "negative-float-out-of-range": ('{"quantity": -1e400}', "out of range"),
+    "5000-digit-number": ('{"quantity": ' + "9" * 5000 + "}", "JSON parse error"),
+    "nan": ('{"quantity": NaN}', "JSON parse error"),
+    "infinity": ('{"quantity": Infinity}', "JSON parse error"),
+    "lone-surrogate": ('{"username": "\\ud800"}', "lone surrogate"),
+    "lone-surrogate-in-a-key": ('{"\\udfff": 1}', "lone surrogate"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("raw", "words"), STRANGE_JSON.values(), ids=list(STRANGE_JSON))
+@pytest.mark.parametrize(
+    ("role", "method", "path"),
+    _routes([("customer", "POST", "/api/cart/menu-items"), ("anon", "POST", "/api/users")]),
+)
+def test_json_no_field_can_use_is_a_400(client_for, world, role, method, path, raw, words):
+    response = _send_raw(client_for(role), method, path, raw, "application/json")
+
+    body = _assert_json_error(response, 400)
+    assert words in body["detail"]
+
+
+@pytest.mark.django_db
+def test_a_surrogate_pair_is_text_and_accepted(manager_client):
+    response = _send_raw(
+        manager_client,
+        "POST",
+        "/api/categories",
+        '{"title": "Soup \\ud83c\\udf5c"}',
+        "application/json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["title"] == "Soup \U0001f35c"
+
+
+def _multipart_with_file(size: int, **fields) -> tuple[bytes, str]:
+    boundary = "littlelemonboundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n".encode()
+        + b"\xff" * size
+        + b"\r\n"
+    )
+    return b"".join(
+        parts
+    ) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "method", "path"), _routes(WRITE_ROUTES))
+def test_a_file_part_is_a_400_with_detail(client_for, world, role, method, path):
+    raw, content_type = _multipart_with_file(10, title="Soups")
+
+    response = _send_raw(client_for(role), method, path.format(**world.refs), raw, content_type)
+
+    body = _assert_json_error(response, 400)
+    assert "no endpoint accepts files" in body["detail"]
+
+
+@pytest.mark.django_db
+def test_a_30_mb_file_part_from_anyone_never_reaches_memory_or_disk(api_client, settings, tmp_path):
+    # With Django's own handlers, a part this size (over FILE_UPLOAD_MAX_MEMORY_SIZE) would be
+    # written to a temporary file in FILE_UPLOAD_TEMP_DIR as it is read.
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    raw, content_type = _multipart_with_file(30 * 1024 * 1024, username="filer")
+
+    response = _send_raw(api_client, "POST", "/api/users", raw, content_type)
+
+    body = _assert_json_error(response, 400)
+    assert "photo" in body["detail"]
+    assert list(tmp_path.iterdir()) == []
+    assert not get_user_model().objects.filter(username="filer").exists()
+
+
+@pytest.mark.django_db
+def test_a_file_part_is_a_400_on_a_django_form_too(admin_user, tmp_path, settings):
+    # The admin's login form: Django reads request.POST itself (no DRF parser involved).
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    raw, content_type = _multipart_with_file(1024, username="x", password="y")
+
+    response = Client().generic("POST", "/admin/login/", raw, content_type=content_type)
+
+    assert response.status_code == 400
+    assert list(tmp_path.iterdir()) == []

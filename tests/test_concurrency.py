@@ -249,7 +249,9 @@ def test_simultaneous_large_adds_never_take_a_line_past_100():
     assert line.quantity == 30 * accepted, outcomes
     for outcome in outcomes:
         if outcome.status == 400:
-            assert outcome.body == {"quantity": ["A cart line holds at most 100 of a dish."]}
+            assert outcome.body == {
+                "quantity": ["A cart line's quantity is a whole number from 1 to 100."]
+            }
 
 
 def test_simultaneous_large_adds_fill_the_line_as_far_as_it_goes():

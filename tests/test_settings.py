@@ -20,6 +20,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from LittleLemon.settings import env_bool, env_duration, env_int, env_list, env_rate
+from LittleLemonDRF import checks
 from tests.processes import OUR_VARIABLES, PROJECT, clean_environ, project_python
 
 SETTINGS_FILE = PROJECT / "LittleLemon" / "settings.py"
@@ -242,6 +243,7 @@ def test_manage_check_deploy_passes_with_production_settings():
         DJANGO_SECRET_KEY=secret_key,
         DJANGO_ALLOWED_HOSTS="example.com",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        EMAIL_URL="smtp://mailer:secret@mail.example.com:587",
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
@@ -258,6 +260,36 @@ def test_manage_check_deploy_warns_when_workers_would_not_share_the_cache():
     )
     assert "littlelemon.W001" in result.stdout + result.stderr
     assert "REDIS_URL" in result.stdout + result.stderr
+
+
+def test_manage_check_deploy_fails_without_email_url_naming_it():
+    result = manage(
+        "check",
+        "--deploy",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(45),
+        DJANGO_ALLOWED_HOSTS="example.com",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 1
+    assert "littlelemon.E001" in result.stderr
+    assert "EMAIL_URL is not set" in result.stderr
+
+
+def test_manage_check_deploy_accepts_the_console_when_chosen():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(45),
+        DJANGO_ALLOWED_HOSTS="example.com",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        EMAIL_URL="console://",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
 
 
 # --- Start-up as a newcomer meets it ----------------------------------------------------------
@@ -315,3 +347,85 @@ def _get_when_up(url, process, log, timeout=30):
         except OSError:
             time.sleep(0.2)
     pytest.fail(f"runserver did not answer within {timeout} s:\n{log.read_text()}")
+
+
+# --- EMAIL_URL ----------------------------------------------------------------------------------
+
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+CONSOLE = "django.core.mail.backends.console.EmailBackend"
+
+
+def test_email_goes_to_the_console_by_default_while_debugging():
+    loaded = load_settings(DJANGO_DEBUG="1")
+    assert loaded["EMAIL_BACKEND"] == CONSOLE
+    assert loaded["EMAIL_URL"] == ""
+
+
+def test_smtp_email_url_sends_with_starttls():
+    loaded = load_settings(
+        DJANGO_DEBUG="1", EMAIL_URL="smtp://mailer%40example.com:p%2Fss@mail.example.com"
+    )
+    assert loaded["EMAIL_BACKEND"] == SMTP
+    assert (loaded["EMAIL_HOST"], loaded["EMAIL_PORT"]) == ("mail.example.com", 587)
+    assert (loaded["EMAIL_HOST_USER"], loaded["EMAIL_HOST_PASSWORD"]) == (
+        "mailer@example.com",
+        "p/ss",
+    )
+    assert (loaded["EMAIL_USE_TLS"], loaded["EMAIL_USE_SSL"]) == (True, False)
+    assert loaded["EMAIL_TIMEOUT"] == 10
+
+
+def test_smtps_email_url_uses_tls_from_the_first_byte_and_sets_the_sender():
+    loaded = load_settings(
+        DJANGO_DEBUG="1",
+        EMAIL_URL="smtps://u:p@mail.example.com?from=orders@littlelemon.example&timeout=5",
+    )
+    assert (loaded["EMAIL_PORT"], loaded["EMAIL_USE_SSL"], loaded["EMAIL_USE_TLS"]) == (
+        465,
+        True,
+        False,
+    )
+    assert loaded["DEFAULT_FROM_EMAIL"] == loaded["SERVER_EMAIL"] == "orders@littlelemon.example"
+    assert loaded["EMAIL_TIMEOUT"] == 5
+
+
+def test_smtp_to_a_local_relay_can_go_without_tls():
+    loaded = load_settings(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 50, EMAIL_URL="smtp://localhost:25?tls=0"
+    )
+    assert (loaded["EMAIL_HOST"], loaded["EMAIL_PORT"], loaded["EMAIL_USE_TLS"]) == (
+        "localhost",
+        25,
+        False,
+    )
+
+
+def test_console_email_url_is_the_console():
+    loaded = load_settings(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="k" * 50, EMAIL_URL="console://")
+    assert loaded["EMAIL_BACKEND"] == CONSOLE
+    assert loaded["EMAIL_URL"] == "console://"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "smpt://u:hunter2@mail.example.com",
+        "smtp://u:hunter2@mail.example.com?tsl=1",
+        "smtp://u:hunter2@mail.example.com?tls=maybe",
+        "smtp://u:hunter2@mail.example.com:port",
+        "smtp://u:hunter2@:587",
+    ],
+)
+def test_bad_email_url_is_refused_without_repeating_the_password(url):
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL") as refused:
+        load_settings(DJANGO_DEBUG="1", EMAIL_URL=url)
+    assert "hunter2" not in str(refused.value)
+
+
+def test_deploy_check_wants_email_url_only_with_debug_off(settings):
+    settings.DEBUG, settings.EMAIL_URL = False, ""
+    assert [error.id for error in checks.email_configured(None)] == ["littlelemon.E001"]
+    settings.EMAIL_URL = "console://"
+    assert checks.email_configured(None) == []
+    settings.DEBUG, settings.EMAIL_URL = True, ""
+    assert checks.email_configured(None) == []

@@ -51,6 +51,7 @@ class ObtainAuthTokenView(ObtainAuthToken):
     """DRF's `obtain_auth_token`, throttled like every login route."""
 
     throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, LoginThrottle]
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # DRF's view names its own
 
     @extend_schema(
         request=ObtainAuthToken.serializer_class,

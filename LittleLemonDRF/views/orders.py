@@ -1,7 +1,5 @@
 """Orders: placing them from the cart, reading them by role, assigning and delivering."""
 
-from collections.abc import Mapping
-
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -167,7 +165,7 @@ class OrderViewSet(ConditionalRequestMixin, viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         order = self.get_object()
-        sent = request.data.keys() if isinstance(request.data, Mapping) else ()
+        sent = OrderUpdateSerializer.names_sent(request.data)
         partial = kwargs.get("partial", False)
         order_policy.check_fields(request.user, order, sent, replacing=not partial)
         change = OrderUpdateSerializer(
