@@ -312,3 +312,71 @@ def test_anonymous_cannot_change_a_line(api_client, customer_user):
     assert delete.status_code == 401
     line.refresh_from_db()
     assert line.quantity == 2
+
+
+# --- `menuitem`, as other course clients send it -------------------------------------------
+
+
+@pytest.mark.django_db
+def test_menuitem_is_read_as_menuitem_id(customer_client, customer_user):
+    item = make_menu_item()
+
+    response = customer_client.post("/api/cart/menu-items", {"menuitem": item.pk, "quantity": 2})
+
+    assert response.status_code == 201, response.content
+    assert response.json()["menuitem"]["id"] == item.pk
+    assert Cart.objects.get(user=customer_user, menuitem=item).quantity == 2
+
+
+@pytest.mark.django_db
+def test_menuitem_and_menuitem_id_agreeing_is_accepted(customer_client, customer_user):
+    item = make_menu_item()
+    body = {"menuitem": item.pk, "menuitem_id": str(item.pk)}
+
+    response = customer_client.post("/api/cart/menu-items", body)
+
+    assert response.status_code == 201, response.content
+    assert Cart.objects.get(user=customer_user, menuitem=item).quantity == 1
+
+
+@pytest.mark.django_db
+def test_menuitem_and_menuitem_id_differing_is_400(customer_client, customer_user):
+    first, second = make_menu_item(), make_menu_item()
+    body = {"menuitem": first.pk, "menuitem_id": second.pk}
+
+    response = customer_client.post("/api/cart/menu-items", body)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "menuitem_id": ["menuitem is another name for menuitem_id; they differ. Send one."]
+    }
+    assert not Cart.objects.filter(user=customer_user).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("quantity", [0, 101])
+def test_quantity_message_names_both_ends_of_the_rule(customer_client, customer_user, quantity):
+    item = make_menu_item()
+
+    response = customer_client.post(
+        "/api/cart/menu-items", {"menuitem": item.pk, "quantity": quantity}
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "quantity": ["A cart line's quantity is a whole number from 1 to 100."]
+    }
+
+
+@pytest.mark.django_db
+def test_unknown_menuitem_is_refused_like_an_unknown_menuitem_id(customer_client, customer_user):
+    gone = make_menu_item()
+    gone_pk = gone.pk
+    gone.delete()
+
+    by_alias = customer_client.post("/api/cart/menu-items", {"menuitem": gone_pk})
+    by_name = customer_client.post("/api/cart/menu-items", {"menuitem_id": gone_pk})
+
+    assert by_alias.status_code == by_name.status_code == 400
+    assert by_alias.json() == by_name.json()
+    assert list(by_alias.json()) == ["menuitem_id"]

@@ -1056,3 +1056,68 @@ def test_the_answer_to_placing_an_order_is_the_order_as_stored(customer_client, 
     stored = customer_client.get(f"/api/orders/{placed.json()['id']}")
     assert placed.json() == stored.json()
     assert [line["title"] for line in stored.json()["items"]] == ["Moussaka", "Baklava"]
+
+
+# --- `delivery_crew_id`, as other course clients send it -----------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_manager_assigns_crew_with_delivery_crew_id(
+    manager_client, customer_user, crew_user, method
+):
+    order = make_order(customer_user)
+
+    response = getattr(manager_client, method)(
+        f"/api/orders/{order.pk}", {"delivery_crew_id": crew_user.pk, "status": False}
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["delivery_crew"]["id"] == crew_user.pk
+    order.refresh_from_db()
+    assert order.delivery_crew_id == crew_user.pk
+
+
+@pytest.mark.django_db
+def test_delivery_crew_and_delivery_crew_id_differing_is_400(
+    manager_client, customer_user, crew_user, other_crew_user
+):
+    order = make_order(customer_user)
+    body = {"delivery_crew": crew_user.pk, "delivery_crew_id": other_crew_user.pk}
+
+    response = manager_client.patch(f"/api/orders/{order.pk}", body)
+
+    assert response.status_code == 400
+    assert "delivery_crew" in response.json()
+    order.refresh_from_db()
+    assert order.delivery_crew_id is None
+
+
+@pytest.mark.django_db
+def test_delivery_crew_id_of_a_non_crew_user_is_refused_as_delivery_crew_is(
+    manager_client, customer_user, other_customer_user
+):
+    order = make_order(customer_user)
+    url = f"/api/orders/{order.pk}"
+
+    by_alias = manager_client.patch(url, {"delivery_crew_id": other_customer_user.pk})
+    by_name = manager_client.patch(url, {"delivery_crew": other_customer_user.pk})
+
+    assert by_alias.status_code == by_name.status_code == 400
+    assert by_alias.json() == by_name.json()
+
+
+@pytest.mark.django_db
+def test_crew_cannot_reassign_with_delivery_crew_id_either(
+    crew_client, customer_user, crew_user, other_crew_user
+):
+    order = make_order(customer_user, delivery_crew=crew_user)
+
+    response = crew_client.patch(
+        f"/api/orders/{order.pk}", {"delivery_crew_id": other_crew_user.pk}
+    )
+
+    assert response.status_code == 403
+    assert "delivery_crew" in response.json()["detail"]
+    order.refresh_from_db()
+    assert order.delivery_crew_id == crew_user.pk

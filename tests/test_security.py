@@ -400,3 +400,64 @@ def test_security_headers_do_not_depend_on_the_role(customer_client):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response.has_header("Referrer-Policy")
+
+
+# --- Cache-Control: answers to signed-in callers are theirs; token answers are kept nowhere ----
+
+
+def _directives(response) -> set[str]:
+    return {d.strip() for d in response.get("Cache-Control", "").split(",") if d.strip()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/token/login/", "/auth/token/login/", "/api/api-token-auth/", "/api/token/"]
+)
+def test_token_answers_are_no_store(api_client, customer_user, path):
+    body = {"username": customer_user.username, "password": PASSWORD}
+
+    response = api_client.post(path, body, format="json")
+
+    assert response.status_code == 200, response.content
+    assert "no-store" in _directives(response)
+
+
+@pytest.mark.django_db
+def test_jwt_refresh_answer_is_no_store(api_client, customer_user):
+    pair = api_client.post(
+        "/api/token/", {"username": customer_user.username, "password": PASSWORD}, format="json"
+    ).json()
+
+    response = api_client.post("/api/token/refresh/", {"refresh": pair["refresh"]}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert "access" in response.json()
+    assert "no-store" in _directives(response)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/cart/menu-items", "/api/orders", "/api/menu-items"])
+def test_answers_to_a_token_caller_are_private(token_client, customer_user, path):
+    response = token_client(customer_user).get(path)
+
+    assert response.status_code == 200
+    assert "private" in _directives(response)
+    assert "public" not in _directives(response)
+
+
+@pytest.mark.django_db
+def test_answers_to_a_session_or_forced_login_are_private(manager_client):
+    response = manager_client.get("/api/secret")
+    assert response.status_code == 200
+    assert "private" in _directives(response)
+
+
+@pytest.mark.django_db
+def test_anonymous_menu_read_keeps_its_headers(api_client):
+    make_menu_item()
+
+    response = api_client.get("/api/menu-items")
+
+    assert response.status_code == 200
+    assert "private" not in _directives(response)
+    assert response.has_header("ETag")
