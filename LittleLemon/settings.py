@@ -354,11 +354,18 @@ SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Tokens carry a hash of the password they were issued under: a password change ends every
+    # access and refresh token issued before it (authentication.py).
+    "CHECK_REVOKE_TOKEN": True,
+    "TOKEN_REFRESH_SERIALIZER": "LittleLemonDRF.authentication.RevocableRefreshSerializer",
 }
 
 DJOSER = {
     "LOGIN_FIELD": "username",
     "HIDE_USERS": True,
+    # A password change through Djoser ends the session and token it was made with; the other
+    # tokens go too (authentication.py).
+    "LOGOUT_ON_PASSWORD_CHANGE": True,
     "PASSWORD_RESET_CONFIRM_URL": "password/reset/confirm/{uid}/{token}",
     "USERNAME_RESET_CONFIRM_URL": "username/reset/confirm/{uid}/{token}",
     "ACTIVATION_URL": "activate/{uid}/{token}",
@@ -389,20 +396,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
-    # Webhooks name the event types as `events` and as a delivery's `event`: one enum.
-    "ENUM_NAME_OVERRIDES": {"OrderEventTypeEnum": "LittleLemonDRF.models.OrderEvent.Type"},
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "LittleLemonDRF.schema.add_order_stream",
-    ],
-}
-
-# JSON lines on stdout in production (one per request, plus errors); plain text while
-# debugging. Neither ever contains headers, query strings or bodies.
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
-if LOG_FORMAT not in ("json", "text"):
-    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
-LOGGING = {
     # One tag per resource, in the order a newcomer meets them; schema.py tags each operation
     # by its path. Swagger UI, ReDoc and Insomnia's folders follow this list.
     "TAGS": [
@@ -419,6 +412,20 @@ LOGGING = {
             "description": "The course's small demonstration routes, kept as they were.",
         },
     ],
+    # Webhooks name the event types as `events` and as a delivery's `event`: one enum.
+    "ENUM_NAME_OVERRIDES": {"OrderEventTypeEnum": "LittleLemonDRF.models.OrderEvent.Type"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "LittleLemonDRF.schema.add_order_stream",
+    ],
+}
+
+# JSON lines on stdout in production (one per request, plus errors); plain text while
+# debugging. Neither ever contains headers, query strings or bodies.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or text.")
+LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {

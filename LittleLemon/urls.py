@@ -1,20 +1,36 @@
 """Project routes: the API, Djoser's account routes, token aliases, admin and API docs."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from djoser.views import TokenDestroyView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from LittleLemonDRF.urls import account_router
 from LittleLemonDRF.views import TokenLoginView
+from LittleLemonDRF.views.accounts import login_form
 from LittleLemonDRF.views.kitchen import kitchen_board
 
 login = TokenLoginView.as_view()
 logout = TokenDestroyView.as_view()
 
+# The browsable API's login pages (rest_framework.urls), with the login form on the login budget.
+browsable_api_login = (
+    [
+        path(
+            "login/",
+            login_form(auth_views.LoginView.as_view(template_name="rest_framework/login.html")),
+            name="login",
+        ),
+        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    ],
+    "rest_framework",
+)
+
 urlpatterns = [
+    path("admin/login/", login_form(admin.site.login)),
     path("admin/", admin.site.urls),
-    path("api-auth/", include("rest_framework.urls")),
+    path("api-auth/", include(browsable_api_login)),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -1,36 +1,48 @@
-"""DRF's token authentication, refusing expired tokens, with the token looked up in the cache.
+"""Who a request's credentials belong to, read from the database on every request.
 
-Every authenticated request asks who its key belongs to. DRF answers with one ORM query
-(token joined to user), about 270 us of a 760 us menu read on SQLite, most of it building the
-SQL. Here the answer is kept in the shared cache under the key, in the "tokens" namespace of
-caching.py, and rebuilt from it without a query: the user with the fields authentication needs
-(the rest, the password included, loads from the database if anything asks for it, and a save
-writes only the loaded fields), and the names of their groups, which every role check of the
-request reads (roles.py): one query less wherever a role decides (orders, groups, the menu's
-writes).
+No credential, user or role is kept in a cache. A token deleted or rotated, a user
+deactivated or deleted, a group joined or left is seen by the very next request, in every
+worker, process and host, whoever made the change and however (the API, the admin, another
+process's `manage.py`, a shell, a queryset update): that request reads the rows. One query
+answers a token: the token joined to its user, with the user's role groups read in the same
+statement (roles.memberships_sql). That statement is written once per database rather than
+built by the ORM on every request: building it is most of a token request's cost.
 
-Revocation is exact: any save or deletion of a token or a user (logout, rotation, a user
-deactivated or deleted, whoever does it: our services, Djoser, DRF's token admin, Django's
-admin), and any change of a group or of its members, bumps the namespace now and again
-at commit, so the next request, on any worker, reads the database again. Those writers are
-not all ours, so the bump hangs on the models' signals (apps.py). A Redis outage is covered
-as every cached value is (caching.py).
+A change of password revokes every credential the user holds:
+- tokens: deleted in the same transaction as the user's save that changes the stored password
+  hash (`revoke_tokens_on_password_change`, on the user model's save signals, which Djoser's
+  set_password and reset_password_confirm, the admin, `changepassword` and a shell all pass);
+- simplejwt access and refresh tokens carry a hash of the password they were issued under
+  (`CHECK_REVOKE_TOKEN`), checked on every use and on refresh (`RevocableRefreshSerializer`);
+- sessions: Django's own session hash, also derived from the password.
 """
 
+import functools
+
 from django.contrib.auth import get_user_model
+from django.db import connections
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from . import caching, roles
+from . import roles
 from .models import ApiToken
 
-# What a request needs of its user without a query; the other fields load when asked for.
-# In the model's field order, as Model.from_db takes a subset of them.
+REVOKED = "Token is invalid or has been revoked."
+
+
+# What a request needs of its user; the other fields load from the database if asked for,
+# and a save writes only the loaded ones. In the model's field order, as Model.from_db takes
+# a subset of them.
 USER_FIELDS = tuple(
     field.attname
     for field in get_user_model()._meta.concrete_fields
     if field.attname in ("id", "username", "is_active", "is_staff", "is_superuser")
 )
+_FLAGS = ("is_active", "is_staff", "is_superuser")  # booleans: SQLite hands back 0 and 1
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
@@ -39,7 +51,10 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     model = ApiToken
 
     def authenticate_credentials(self, key):
-        user, token = _cached(key) or _remembered(*super().authenticate_credentials(key))
+        found = _read_token(key)
+        if found is None:
+            raise AuthenticationFailed("Invalid token.")
+        user, token = found
         if not user.is_active:
             raise AuthenticationFailed("User inactive or deleted.")
         if token.expired:
@@ -47,33 +62,79 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         return user, token
 
 
-def _cached(key: str):
-    entry = caching.get(caching.TOKENS, key)
-    if entry is None:
+def _read_token(key: str, using: str = "default"):
+    """(user, token) for the key, the user knowing their role groups; None for no such key."""
+    sql, params, converters = _token_statement(using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [*params, key])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    user_values, created, groups = entry
-    user = get_user_model().from_db("default", USER_FIELDS, user_values)
-    roles.know_groups(user, groups)
-    token = ApiToken.from_db("default", ("key", "user_id", "created"), (key, user.pk, created))
+    created = row[1]
+    for convert in converters:
+        created = convert(created, ApiToken._meta.get_field("created"), connections[using])
+    values = row[2 : 2 + len(USER_FIELDS)]
+    values = [bool(v) if f in _FLAGS else v for f, v in zip(USER_FIELDS, values, strict=True)]
+    user = get_user_model().from_db(using, USER_FIELDS, values)
+    roles.know_memberships(user, row[2 + len(USER_FIELDS) :])
+    token = ApiToken.from_db(using, ("key", "user_id", "created"), (row[0], user.pk, created))
     token.user = user
     return user, token
 
 
-def _remembered(user, token):
-    values = tuple(getattr(user, field) for field in USER_FIELDS)
-    caching.put(caching.TOKENS, token.key, (values, token.created, roles.group_names(user)))
-    return user, token
+@functools.cache
+def _token_statement(using: str):
+    """The SQL of the one credentials query, its parameters before the key, and the converters
+    of the token's `created` (SQLite hands back text)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    token, user = ApiToken._meta, get_user_model()._meta
+    user_id = f"u.{quote(user.pk.column)}"
+    memberships, params = roles.memberships_sql(user_id, using)
+    columns = [
+        f"t.{quote(token.get_field('key').column)}",
+        f"t.{quote(token.get_field('created').column)}",
+        *(f"u.{quote(user.get_field(name).column)}" for name in USER_FIELDS),
+        *memberships,
+    ]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(token.db_table)} t"
+        f" JOIN {quote(user.db_table)} u ON {user_id} = t.{quote(token.get_field('user').column)}"
+        f" WHERE t.{quote(token.get_field('key').column)} = %s"
+    )
+    created = token.get_field("created")
+    column = created.get_col("t")
+    converters = [*connection.ops.get_db_converters(column), *created.get_db_converters(connection)]
+    return sql, params, converters
 
 
-def forget_tokens(sender, created=False, update_fields=None, **kwargs) -> None:
-    """A token, a user or a group changed: no key's cached answer may be used again (apps.py;
-    memberships change through services.group_add_user and group_remove_user).
+class RevocableRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, refusing a refresh token issued under another password than the
+    user's current one, or whose user is gone (simplejwt checks neither on refresh)."""
 
-    Except where no answer can have changed: a new token, user or group (no key's answer
-    holds it yet), and a user's save of fields not kept here (a login's `last_login`).
-    """
-    if created:
+    def validate(self, attrs):
+        refresh = RefreshToken(attrs["refresh"])
+        user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        user = get_user_model().objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+        if user is None or not user.is_active:
+            raise AuthenticationFailed("No active account found for the given token.")
+        claim = refresh.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM)
+        if claim != get_md5_hash_password(user.password):
+            raise AuthenticationFailed(REVOKED, code="token_not_valid")
+        return super().validate(attrs)
+
+
+def remember_stored_password(sender, instance, update_fields=None, **kwargs) -> None:
+    """pre_save of the user model: note whether this save changes the stored password hash."""
+    instance._ll_password_changed = False
+    if instance.pk is None or (update_fields is not None and "password" not in update_fields):
         return
-    if sender is get_user_model() and update_fields and not set(update_fields) & set(USER_FIELDS):
-        return
-    caching.invalidate(caching.TOKENS)
+    stored = sender.objects.filter(pk=instance.pk).values_list("password", flat=True).first()
+    instance._ll_password_changed = stored is not None and stored != instance.password
+
+
+def revoke_tokens_on_password_change(sender, instance, **kwargs) -> None:
+    """post_save of the user model: a new password ends every token the user held."""
+    if getattr(instance, "_ll_password_changed", False):
+        instance._ll_password_changed = False
+        ApiToken.objects.filter(user=instance).delete()

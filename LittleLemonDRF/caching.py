@@ -3,9 +3,9 @@ seeing orders, order_policy.visibility_key), carts, and the totals of order list
 
 Each cached value lives in the configured cache (Redis in production, shared by every
 worker) under a key that carries the versions of what it was computed from: "menu" for
-categories, dishes and ratings, "orders" for orders, "tokens" for tokens, users and groups
-(authentication.py), "cart:<user id>" for one user's cart (a cart's answer carries the menu's
-version too). Every write to those tables bumps the version (services.py calls invalidate())
+categories, dishes and ratings, "orders" for orders, "cart:<user id>" for one user's cart (a
+cart's answer carries the menu's version too). Credentials are never cached here: see
+authentication.py. Every write to those tables bumps the version (services.py calls invalidate())
 at once and again when its transaction commits, so the next read, through any worker,
 computes afresh. A read that raced a write can only store its value under a version that
 nobody asks for again.
@@ -39,8 +39,8 @@ from rest_framework.response import Response
 from . import breaker
 from .conditional import etag_for
 
-MENU, ORDERS, TOKENS = "menu", "orders", "tokens"
-NAMESPACES = (MENU, ORDERS, TOKENS)
+MENU, ORDERS = "menu", "orders"
+NAMESPACES = (MENU, ORDERS)
 TTL = 300  # seconds; a bound on memory, not on staleness (versions handle that)
 # A cart's version is kept a week from when it was first needed: a cart left alone then stops
 # taking room. Its next version starts afresh from the clock, later than any it had before,

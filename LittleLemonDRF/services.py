@@ -72,7 +72,6 @@ def group_add_user(*, group_name: str, user) -> bool:
         return False
     group.user_set.add(user)
     roles.forget_groups(user)
-    caching.invalidate(caching.TOKENS)  # a cached key's answer holds its groups
     return True
 
 
@@ -83,7 +82,6 @@ def group_remove_user(*, group_name: str, user) -> bool:
         return False
     group.user_set.remove(user)
     roles.forget_groups(user)
-    caching.invalidate(caching.TOKENS)  # a cached key's answer holds its groups
     return True
 
 

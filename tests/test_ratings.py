@@ -490,13 +490,13 @@ def test_token_rating_list_query_count_is_flat(
     token_client, customer_user, django_assert_num_queries
 ):
     client = token_client(customer_user)
-    assert client.get(RATINGS).status_code == 200  # the key's first use looks it up
+    assert client.get(RATINGS).status_code == 200
     for total in (3, 60):
         _grow_ratings_to(total)
 
-        # 1: COUNT for pagination; 2: ratings joined to their users (the key's answer is
-        # cached: authentication.py)
-        with django_assert_num_queries(2):
+        # 1: the token, its user and roles; 2: COUNT for pagination; 3: ratings joined to
+        # their users
+        with django_assert_num_queries(3):
             response = client.get(RATINGS, {"page_size": 100})
 
         assert response.status_code == 200

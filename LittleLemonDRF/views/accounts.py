@@ -5,7 +5,11 @@ The serializers Djoser is configured with live in serializers.py (Djoser loads t
 its views module is still importing).
 """
 
+import functools
+import math
+
 from django.contrib.auth import get_user_model
+from django.http import HttpResponse
 from djoser.conf import settings as djoser_settings
 from djoser.views import TokenCreateView, UserViewSet
 from drf_spectacular.utils import (
@@ -18,6 +22,7 @@ from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework_simplejwt.views import (
@@ -62,6 +67,28 @@ class ObtainAuthTokenView(ObtainAuthToken):
         serializer.is_valid(raise_exception=True)
         token = services.token_for_login(user=serializer.validated_data["user"])
         return Response({"token": token.key})
+
+
+def login_form(view):
+    """A session login form (the admin's, the browsable API's) on the login budget that every
+    token login route shares, per client address: past it, the form's POST answers 429."""
+
+    @functools.wraps(view)
+    def throttled(request, *args, **kwargs):
+        if request.method == "POST":
+            throttle = LoginThrottle()
+            if not throttle.allow_request(Request(request), None):
+                wait = math.ceil(throttle.wait() or 1)
+                answer = HttpResponse(
+                    f"Too many login attempts from this address. Try again in {wait} seconds.\n",
+                    status=status.HTTP_429_TOO_MANY_REQUESTS,
+                    content_type="text/plain; charset=utf-8",
+                )
+                answer["Retry-After"] = str(wait)
+                return answer
+        return view(request, *args, **kwargs)
+
+    return throttled
 
 
 _JWT_401 = OpenApiResponse(DetailSerializer, "Bad credentials, or an invalid or blacklisted token.")
