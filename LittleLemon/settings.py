@@ -310,6 +310,13 @@ WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 if WEBHOOK_MAX_ATTEMPTS < 1:
     raise ImproperlyConfigured("WEBHOOK_MAX_ATTEMPTS must be at least 1 (the first try).")
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+# The kitchen board: a card's age turns amber, then red, this many minutes after placing.
+KITCHEN_AMBER_MINUTES = env_int("KITCHEN_AMBER_MINUTES", 10)
+KITCHEN_RED_MINUTES = env_int("KITCHEN_RED_MINUTES", 20)
+if not 0 < KITCHEN_AMBER_MINUTES < KITCHEN_RED_MINUTES:
+    raise ImproperlyConfigured(
+        "KITCHEN_AMBER_MINUTES must be at least 1 and below KITCHEN_RED_MINUTES."
+    )
 
 REST_FRAMEWORK = {
     # Token first: DRF takes WWW-Authenticate from the first class, so a 401 says "Token".

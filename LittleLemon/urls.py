@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from LittleLemonDRF.urls import account_router
 from LittleLemonDRF.views import TokenLoginView
 from LittleLemonDRF.views.accounts import login_form
-from LittleLemonDRF.views.kitchen import kitchen_board
+from LittleLemonDRF.views.kitchen import favicon, kitchen_board
 
 login = TokenLoginView.as_view()
 logout = TokenDestroyView.as_view()
@@ -41,6 +41,7 @@ urlpatterns = [
     re_path(r"^token/login/?$", login, name="token-login"),
     re_path(r"^token/logout/?$", logout, name="token-logout"),
     path("kitchen/", kitchen_board, name="kitchen-board"),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 handler400 = "LittleLemonDRF.exceptions.bad_request"

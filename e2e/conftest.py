@@ -210,3 +210,12 @@ def admin_login(page):
         page.wait_for_url("**/admin/")
 
     return login
+
+
+def manage_shell(server: Server, code: str) -> str:
+    """`manage.py shell -c code` on the database `server` runs on (the scratch database
+    _app_server made beside the server's log), for what no API may do, such as an order
+    placed half an hour ago. Its output."""
+    database = server.log.parent / "e2e.sqlite3"
+    env = servers.production_env(database_url=f"sqlite:///{database}")
+    return servers.manage(env, "shell", "-c", code)

@@ -1,16 +1,28 @@
 """The kitchen board driven in the browser, with orders placed and moved through the API."""
 
+import json
 import re
 import time
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, manage_shell
 from playwright.sync_api import expect
 
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "kitchen-board.png"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 LIVE_MS = 2_000  # the contract: a change shows on an open board within two seconds
 MANAGER = "e2e-kitchen-manager"
+OPEN_STATES = ("placed", "accepted", "preparing", "ready", "out_for_delivery")
+WALL = {"width": 1280, "height": 800}
+TABLET = {"width": 820, "height": 1180}
+# What every card must show, by the class of the element that shows it.
+CARD_FIELDS = {
+    "customer": ".customer",
+    "total": ".total",
+    "payment": ".payment",
+    "ETA or slot": ".when",
+    "age": "time.age",
+}
 
 
 @pytest.fixture
@@ -65,10 +77,22 @@ class Restaurant:
         assert status == 200, order
         return order
 
+    def move(self, order_id, *states, **fields):
+        """Move the order through `states`, the first move with `fields` (an `eta`)."""
+        for state in states:
+            order = self.change(order_id, state=state, **fields)
+            fields = {}
+        return order
+
     def order(self, order_id):
         status, order = self.server.api("GET", f"/api/orders/{order_id}", token=self.manager)
         assert status == 200, order
         return order
+
+
+@pytest.fixture(scope="module")
+def restaurant(asgi_server):
+    return Restaurant(asgi_server)
 
 
 def column(page, state):
@@ -87,15 +111,13 @@ def expect_in(page, state, order_id, timeout=None):
 
 def click_move(page, restaurant, order_id, state):
     """Click the card's button to `state`; the card moves and the API shows the move."""
-    card(page, order_id).get_by_role("button", name=f"Move to {state.replace('_', ' ')}").click()
+    card(page, order_id).locator(f"button.next[data-to='{state}']").click()
     expect_in(page, state, order_id)
     assert restaurant.order(order_id)["state"] == state
 
 
-def test_kitchen_board_follows_orders_live_and_moves_them(page, page_problems, server):
-    restaurant = Restaurant(server)
-
-    # The manager logs in through the login page the board sends them to.
+def open_board(page):
+    """The manager logs in through the login page the board sends them to."""
     page.goto("/kitchen/")
     page.wait_for_url(re.compile(r"/api-auth/login/\?next=/kitchen/$"))
     page.fill("#id_username", MANAGER)
@@ -103,54 +125,81 @@ def test_kitchen_board_follows_orders_live_and_moves_them(page, page_problems, s
     page.click("[type=submit]")
     page.wait_for_url("**/kitchen/")
     expect(page.locator("#live")).to_have_text("Live")
+
+
+def in_minutes(minutes):
+    """An ETA `minutes` from now, as the API takes it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + minutes * 60))
+
+
+def test_kitchen_board_follows_orders_live_and_moves_them(page, page_problems, restaurant):
+    server = restaurant.server
+    open_board(page)
     for order_id in server.accounts["orders"]:  # placed before the board opened
         expect_in(page, "placed", order_id)
     expect(column(page, "placed").locator(".count")).to_have_text("2")
 
-    # A customer's order appears without a reload.
-    order = restaurant.place(note="No onions, please")
+    # A customer's order appears without a reload, and flashes.
+    order = restaurant.place(note="No onions, please", payment_method="card")
     expect_in(page, "placed", order["id"], timeout=LIVE_MS)
     board_card = card(page, order["id"])
-    expect(board_card).to_contain_text("No onions, please")
-    expect(board_card).to_contain_text("no crew")
-    expect(board_card).to_contain_text("delivery")
+    expect(board_card).to_have_class(re.compile(r"\bfresh\b"))
+    expect(page.locator("#board")).to_have_attribute("data-announced", "1")
+    expect(board_card.locator(".customer")).to_have_text("e2e-customer")
+    expect(board_card.locator(".total")).to_have_text(order["total"])
+    expect(board_card.locator(".payment")).to_have_text("Card · unpaid")
+    expect(board_card.locator(".when")).to_have_text("As soon as possible")
+    expect(board_card.locator(".note")).to_have_text("No onions, please")
+    expect(board_card.locator(".crew")).to_have_text("No crew yet")
+    expect(board_card.locator(".fulfilment")).to_have_text("Delivery")
     for line in order["items"]:
         expect(board_card).to_contain_text(f"{line['quantity']} × {line['title']}")
     expect(board_card.locator("time.age")).to_have_text(re.compile(r"^\d+ min$"))
     expect(column(page, "placed").locator(".count")).to_have_text("3")
 
-    # The manager clicks it through the kitchen.
-    for state in ("accepted", "preparing", "ready"):
-        click_move(page, restaurant, order["id"], state)
+    # The manager clicks it through the kitchen; accepting it through the API gives an ETA.
+    click_move(page, restaurant, order["id"], "accepted")
+    eta = restaurant.change(order["id"], state="preparing", eta=in_minutes(25))["eta"]
+    expect_in(page, "preparing", order["id"], timeout=LIVE_MS)
+    expect(board_card.locator(".when")).to_have_text(re.compile(r"^ETA \d{1,2}:\d\d( [AP]M)?$"))
+    assert eta
+    click_move(page, restaurant, order["id"], "ready")
 
     # Ready for delivery, but nobody to take it: the card says so, and has no next button.
     expect(board_card).to_contain_text("Assign a crew member")
-    expect(board_card.get_by_role("button", name=re.compile("^Move to"))).to_have_count(0)
+    expect(board_card.locator("button.next")).to_have_count(0)
     restaurant.change(order["id"], delivery_crew=server.accounts["crew_id"])
-    expect(board_card).to_contain_text("e2e-crew", timeout=LIVE_MS)
+    expect(board_card.locator(".crew")).to_have_text("Crew: e2e-crew", timeout=LIVE_MS)
     click_move(page, restaurant, order["id"], "out_for_delivery")
 
-    # Another order is cancelled from the board, with a reason asked in a prompt.
+    # A pickup has no crew to show.
     doomed = restaurant.place(lines=((2, 1),), fulfilment="pickup")
     expect_in(page, "placed", doomed["id"], timeout=LIVE_MS)
+    expect(card(page, doomed["id"]).locator(".fulfilment")).to_have_text("Pickup")
+    expect(card(page, doomed["id"]).locator(".crew")).to_have_count(0)
     click_move(page, restaurant, doomed["id"], "accepted")
-    reasons = iter(["", "Out of lemons"])
-    questions = []
 
-    def answer(dialog):
-        questions.append(dialog.message)
-        dialog.accept(next(reasons))
-
-    page.on("dialog", answer)
+    # Cancelling asks first; keeping the order changes nothing.
+    dialog = page.locator("#cancel-dialog")
     cancel = card(page, doomed["id"]).get_by_role("button", name=f"Cancel order {doomed['id']}")
-    cancel.click()  # no reason: the server refuses, and the card says why
-    expect(card(page, doomed["id"]).locator(".problem")).to_have_text(
+    cancel.click()
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("h2")).to_have_text(f"Cancel order #{doomed['id']}?")
+    expect(dialog.locator(".confirm-need")).to_have_text("(required)")
+    dialog.get_by_role("button", name="Keep order").click()
+    expect(dialog).to_be_hidden()
+    assert restaurant.order(doomed["id"])["state"] == "accepted"
+
+    # Without a reason the server refuses, and the question says why; with one, it is gone.
+    cancel.click()
+    dialog.get_by_role("button", name="Cancel order").click()
+    expect(dialog.locator(".problem")).to_have_text(
         "Cancelling an order the kitchen has accepted needs a reason."
     )
-    cancel.click()
+    dialog.locator("textarea").fill("Out of lemons")
+    dialog.get_by_role("button", name="Cancel order").click()
+    expect(dialog).to_be_hidden()
     expect(card(page, doomed["id"])).to_have_count(0)
-    assert len(questions) == 2
-    assert "required" in questions[0]
     cancelled = restaurant.order(doomed["id"])
     assert cancelled["state"] == "cancelled"
     assert cancelled["cancel_reason"] == "Out of lemons"
@@ -161,31 +210,130 @@ def test_kitchen_board_follows_orders_live_and_moves_them(page, page_problems, s
     restaurant.change(first, state="accepted")
     expect_in(page, "accepted", first, timeout=LIVE_MS)
     assert time.monotonic() - started < LIVE_MS / 1000 + 1
-
-    # A few more orders for the picture: a pickup in preparation and a delivery without crew.
-    pickup = restaurant.place(lines=((1, 1), (2, 2)), fulfilment="pickup", note="Extra lemon")
-    restaurant.change(pickup["id"], state="accepted")
-    restaurant.change(pickup["id"], state="preparing")
-    waiting = restaurant.place(lines=((0, 1),))
-    for state in ("accepted", "preparing", "ready"):
-        restaurant.change(waiting["id"], state=state)
-    expect_in(page, "preparing", pickup["id"], timeout=LIVE_MS)
-    expect_in(page, "ready", waiting["id"], timeout=LIVE_MS)
-    counts = {
-        state: column(page, state).locator(".count").inner_text()
-        for state in ("placed", "accepted", "preparing", "ready", "out_for_delivery")
-    }
+    counts = {state: column(page, state).locator(".count").inner_text() for state in OPEN_STATES}
     assert counts == {
         "placed": "1",
         "accepted": "1",
-        "preparing": "1",
-        "ready": "1",
+        "preparing": "0",
+        "ready": "0",
         "out_for_delivery": "1",
     }
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
 
     # Chromium logs the refused cancel (a 400) as a console error: that one was expected.
     refused = f"/api/orders/{doomed['id']}"
     errors = page_problems.console_errors
     errors[:] = [error for error in errors if not ("400" in error and refused in error)]
+
+
+def test_the_manager_mutes_the_board_and_it_stays_muted(page, restaurant):
+    open_board(page)
+    sound = page.locator("#sound")
+    expect(sound).to_have_attribute("aria-pressed", "true")
+    sound.click()
+    expect(sound).to_have_attribute("aria-pressed", "false")
+    expect(sound).to_have_text("Sound off")
+    page.reload()
+    expect(page.locator("#sound")).to_have_text("Sound off")
+    stored = page.evaluate("localStorage.getItem('littlelemon.kitchen.sound')")
+    assert stored == "off"
+
+    # Muted, a new order still flashes.
+    order = restaurant.place(lines=((1, 1),))
+    expect_in(page, "placed", order["id"], timeout=LIVE_MS)
+    expect(card(page, order["id"])).to_have_class(re.compile(r"\bfresh\b"))
+    restaurant.change(order["id"], state="cancelled")
+    expect(card(page, order["id"])).to_have_count(0, timeout=LIVE_MS)
+
+
+def test_the_favicon_is_a_lemon_the_board_links(page, server):
+    response = page.request.get(server.url + "/favicon.ico")
+    assert response.status == 200
+    assert response.headers["content-type"] == "image/x-icon"
+    assert response.body()[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    open_board(page)
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(server.url + icon).status == 200
+
+
+def backdate(server, minutes_ago: dict[int, int]) -> None:
+    """Make orders look placed `minutes` ago: an evening's worth of ages in one test run."""
+    manage_shell(
+        server,
+        "from datetime import timedelta\n"
+        "from django.utils import timezone\n"
+        "from LittleLemonDRF.models import Order\n"
+        f"for pk, minutes in {json.dumps(minutes_ago)}.items():\n"
+        "    placed = timezone.now() - timedelta(minutes=minutes)\n"
+        "    Order.objects.filter(pk=int(pk)).update(created_at=placed)\n",
+    )
+
+
+def test_an_evening_on_the_board_shows_every_field_and_is_photographed(page, restaurant):
+    server, crew = restaurant.server, restaurant.server.accounts["crew_id"]
+    # An evening: orders in every open state, of every age, a pickup, notes, paid and not.
+    late = restaurant.place(lines=((0, 2), (1, 1), (2, 1)), note="Ring the bell twice")
+    slow = restaurant.place(
+        lines=((1, 1), (2, 2)), fulfilment="pickup", payment_method="card", note="Extra lemon"
+    )
+    restaurant.move(slow["id"], "accepted", "preparing", eta=in_minutes(8))
+    cooking = restaurant.place(lines=((0, 1), (2, 1)), payment_method="card")
+    restaurant.move(cooking["id"], "accepted", "preparing", eta=in_minutes(15))
+    fresh = restaurant.place(lines=((1, 2),), payment_method="card")
+    restaurant.move(fresh["id"], "accepted", eta=in_minutes(30))
+    waiting = restaurant.place(lines=((2, 1),), fulfilment="pickup")
+    restaurant.move(waiting["id"], "accepted", "preparing", "ready")
+    away = restaurant.place(lines=((0, 1), (1, 1)))
+    restaurant.move(away["id"], "accepted", "preparing", "ready")
+    restaurant.change(away["id"], delivery_crew=crew)
+    restaurant.move(away["id"], "out_for_delivery")
+    backdate(
+        server,
+        {
+            late["id"]: 24,
+            slow["id"]: 13,
+            cooking["id"]: 9,
+            fresh["id"]: 4,
+            waiting["id"]: 16,
+            away["id"]: 31,
+        },
+    )
+    # Taken at the door: a write after the backdating, so no answer cached before it is used.
+    restaurant.change(away["id"], payment_status="paid")
+
+    page.set_viewport_size(WALL)
+    open_board(page)
+    for order, state in (
+        (late, "placed"),
+        (slow, "preparing"),
+        (cooking, "preparing"),
+        (fresh, "accepted"),
+        (waiting, "ready"),
+        (away, "out_for_delivery"),
+    ):
+        expect_in(page, state, order["id"])
+    expect(card(page, late["id"])).to_have_attribute("data-age", "red")
+    expect(card(page, away["id"])).to_have_attribute("data-age", "red")
+    expect(card(page, slow["id"])).to_have_attribute("data-age", "amber")
+    expect(card(page, fresh["id"])).not_to_have_attribute("data-age", re.compile("."))
+    expect(card(page, away["id"]).locator(".payment")).to_have_text("Cash · paid")
+    expect(card(page, waiting["id"]).locator("button.next")).to_have_text("Picked up")
+
+    # And one just in, flashing.
+    new = restaurant.place(lines=((0, 1), (1, 1)), note="Birthday: candle please")
+    expect_in(page, "placed", new["id"], timeout=LIVE_MS)
+
+    cards = page.locator(".card")
+    assert cards.count() >= 7
+    missing = []
+    for index in range(cards.count()):
+        one = cards.nth(index)
+        for name, selector in CARD_FIELDS.items():
+            field = one.locator(selector)
+            if field.count() != 1 or not field.inner_text().strip():
+                missing.append(f"order {one.get_attribute('data-order-id')}: {name}")
+    assert not missing, "cards without a field: " + ", ".join(missing)
+
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / "kitchen-board.png"), full_page=True)
+    page.set_viewport_size(TABLET)
+    page.screenshot(path=str(SCREENSHOTS / "kitchen-board-tablet.png"), full_page=True)

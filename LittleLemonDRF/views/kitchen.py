@@ -5,9 +5,14 @@ the orders and the order stream through the API with the session login. The butt
 from the transition table rendered into the page, so the board never restates a rule.
 """
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
@@ -16,6 +21,20 @@ from ..models import Order
 
 # A column per state an order is still open in, in the order orders go through them.
 COLUMNS = [state for state in Order.State if state not in Order.FINAL]
+
+# What a card's main button says for each state it moves an order to. A state missing here
+# (a new one) gets "Move to <state>", so the board never needs this table to work.
+ACTION_LABELS = {
+    "placed": "Send to kitchen",
+    "accepted": "Accept",
+    "preparing": "Start preparing",
+    "ready": "Mark ready",
+    "out_for_delivery": "Send out",
+    "delivered": "Delivered",
+    "picked_up": "Picked up",
+}
+
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.ico"
 
 
 def transition_table() -> list[dict]:
@@ -48,6 +67,19 @@ def kitchen_board(request):
     context = {
         "columns": [{"state": str(state), "label": state_label(state)} for state in COLUMNS],
         "moves": transition_table(),
+        "labels": {
+            str(state): ACTION_LABELS.get(state, f"Move to {state_label(state).lower()}")
+            for state in Order.State
+        },
         "cancelled": str(Order.State.CANCELLED),
+        "amber_minutes": settings.KITCHEN_AMBER_MINUTES,
+        "red_minutes": settings.KITCHEN_RED_MINUTES,
     }
     return render(request, "kitchen/board.html", context)
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """/favicon.ico, which browsers ask every site for: the lemon the board's tab shows."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")

@@ -1,18 +1,23 @@
 // The kitchen board: open orders in a column per state, kept live from the order stream.
 //
-// What a card may do next comes from the transition table the page carries (#kitchen-moves,
-// rendered from the server's own table): this script knows no state names and no rules.
+// What a card may do next comes from the order itself when the API sends its `moves`, else
+// from the transition table the page carries (#kitchen-moves, rendered from the server's own
+// table): this script knows no state names and no rules.
 "use strict";
 
 (function () {
   const board = document.getElementById("board");
   const live = document.getElementById("live");
   const MOVES = JSON.parse(document.getElementById("kitchen-moves").textContent);
+  const LABELS = JSON.parse(document.getElementById("kitchen-labels").textContent);
   const ORDERS_URL = board.dataset.ordersUrl;
   const STREAM_URL = board.dataset.streamUrl;
   const CANCELLED = board.dataset.cancelled;
+  const AMBER_MINUTES = Number(board.dataset.amberMinutes);
+  const RED_MINUTES = Number(board.dataset.redMinutes);
   const RECONNECT_MS = 5000;
-  const AGE_REFRESH_MS = 30000;
+  const TICK_MS = 15000;
+  const FLASH_MS = 6000;
 
   const columns = new Map(
     Array.from(board.querySelectorAll("section[data-state]"), (section) => [
@@ -24,13 +29,19 @@
   // back an older one.
   const known = new Map();
 
-  // --- The transition table ---------------------------------------------------------------
+  // --- What a card may do ------------------------------------------------------------------
 
   function fits(move, order) {
     return move.from === order.state && (move.fulfilment === null || move.fulfilment === order.fulfilment);
   }
 
   function movesFor(order) {
+    if (Array.isArray(order.moves)) {
+      // The server's own answer for this caller: the table only adds whether a reason is needed.
+      return order.moves.map(
+        (to) => MOVES.find((move) => fits(move, order) && move.to === to) || { to, needs_reason: false }
+      );
+    }
     return MOVES.filter((move) => fits(move, order) && (!move.needs_crew || order.delivery_crew));
   }
 
@@ -40,11 +51,11 @@
     return waiting ? "Assign a crew member to send it out." : "No next step from the board.";
   }
 
-  // --- Cards ---------------------------------------------------------------------------------
+  // --- Words and times -----------------------------------------------------------------------
 
-  function label(state) {
-    const words = state.replace(/_/g, " ");
-    return words.charAt(0).toUpperCase() + words.slice(1);
+  function words(value) {
+    const text = String(value).replace(/_/g, " ");
+    return text.charAt(0).toUpperCase() + text.slice(1);
   }
 
   function element(tag, className, text) {
@@ -54,12 +65,64 @@
     return node;
   }
 
+  function clockTime(iso) {
+    const when = new Date(iso);
+    const time = when.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+    if (when.toDateString() === new Date().toDateString()) return time;
+    return `${when.toLocaleDateString([], { weekday: "short" })} ${time}`;
+  }
+
+  function whenText(order) {
+    const parts = [];
+    if (order.slot) parts.push(`Slot ${clockTime(order.slot)}`);
+    if (order.eta) parts.push(`ETA ${clockTime(order.eta)}`);
+    return parts.length ? parts.join(" · ") : "As soon as possible";
+  }
+
   function minutesSince(iso) {
     return Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 60000));
   }
 
   function renderAge(time) {
-    time.textContent = `${minutesSince(time.dateTime)} min`;
+    const minutes = minutesSince(time.dateTime);
+    time.textContent = minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+    const card = time.closest(".card");
+    if (minutes >= RED_MINUTES) card.dataset.age = "red";
+    else if (minutes >= AMBER_MINUTES) card.dataset.age = "amber";
+    else delete card.dataset.age;
+  }
+
+  // --- Cards ---------------------------------------------------------------------------------
+
+  function buildLines(order) {
+    const lines = element("ul", "lines");
+    for (const line of order.items) {
+      const item = element("li");
+      item.append(element("span", "qty", `${line.quantity} ×`), " ", element("span", "dish", line.title));
+      if (Array.isArray(line.choices) && line.choices.length) {
+        item.append(element("span", "choices", line.choices.map((choice) => choice.name).join(", ")));
+      }
+      if (line.note) item.append(element("span", "line-note", line.note));
+      lines.append(item);
+    }
+    return lines;
+  }
+
+  function buildFacts(order) {
+    const facts = element("p", "facts");
+    facts.append(
+      element("span", `fulfilment fulfilment-${order.fulfilment}`, words(order.fulfilment)),
+      element("span", `payment payment-${order.payment_status}`,
+        `${words(order.payment_method)} · ${words(order.payment_status).toLowerCase()}`),
+      element("span", "total", order.total)
+    );
+    // Crew only matters for a delivery; a pickup is collected at the counter.
+    if (order.fulfilment !== "pickup") {
+      facts.append(order.delivery_crew
+        ? element("span", "crew", `Crew: ${order.delivery_crew.username}`)
+        : element("span", "crew crew-none", "No crew yet"));
+    }
+    return facts;
   }
 
   function buildCard(order) {
@@ -74,23 +137,18 @@
     title.id = `order-${order.id}`;
     const age = element("time", "age");
     age.dateTime = order.placed_at;
-    age.title = `Placed ${new Date(order.placed_at).toLocaleTimeString()}`;
-    renderAge(age);
+    age.title = `Placed at ${clockTime(order.placed_at)}`;
     head.append(title, age);
-
-    const lines = element("ul", "lines");
-    for (const line of order.items) {
-      lines.append(element("li", null, `${line.quantity} × ${line.title}`));
-    }
-
-    const meta = element("p", "meta");
-    meta.append(
-      element("span", `fulfilment fulfilment-${order.fulfilment}`, order.fulfilment),
-      element("span", order.delivery_crew ? "crew" : "crew none",
-        order.delivery_crew ? order.delivery_crew.username : "no crew")
+    // Whose it is and when it is wanted: one line, or two on a narrow card.
+    const whose = element("p", "whose");
+    whose.append(
+      element("span", "customer", order.user ? order.user.username : ""),
+      element("span", "when", whenText(order))
     );
-    article.append(head, lines, meta);
+
+    article.append(head, whose, buildLines(order));
     if (order.note) article.append(element("p", "note", order.note));
+    article.append(buildFacts(order));
 
     const moves = movesFor(order);
     const forward = moves.filter((move) => move.to !== CANCELLED);
@@ -104,19 +162,22 @@
 
     const actions = element("div", "actions");
     for (const move of forward) {
-      const button = element("button", "next", `Move to ${move.to.replace(/_/g, " ")}`);
+      const button = element("button", "next", LABELS[move.to] || `Move to ${words(move.to).toLowerCase()}`);
       button.type = "button";
-      button.addEventListener("click", () => send(card, order, { state: move.to }));
+      button.dataset.to = move.to;
+      button.addEventListener("click", () => moveCard(card, order, { state: move.to }));
       actions.append(button);
     }
     if (cancel) {
-      const button = element("button", "cancel", "Cancel");
+      const button = element("button", "cancel", "Cancel…");
       button.type = "button";
+      button.dataset.to = cancel.to;
       button.setAttribute("aria-label", `Cancel order ${order.id}`);
       button.addEventListener("click", () => askToCancel(card, order, cancel));
       actions.append(button);
     }
     article.append(actions);
+    renderAge(age);
     return card;
   }
 
@@ -125,7 +186,7 @@
     return order.history ? order.history.length : -1;
   }
 
-  function show(order) {
+  function show(order, { announce = false } = {}) {
     const before = known.get(order.id);
     if (before && version(order) >= 0 && version(order) < version(before)) return;
     known.set(order.id, order);
@@ -142,26 +203,27 @@
     const next = Array.from(list.children).find((other) => Number(other.dataset.orderId) > order.id);
     list.insertBefore(card, next || null);
     refreshCounts();
+    if (announce && !old && !before) greet(card);
   }
 
   function refreshCounts() {
     for (const column of columns.values()) {
-      column.querySelector(".count").textContent = column.querySelectorAll(".card").length;
+      const count = column.querySelectorAll(".card").length;
+      column.querySelector(".count").textContent = count;
+      // A busy column takes more of the width; its cards then sit side by side.
+      column.style.setProperty("--cards", Math.max(count, 1));
+      column.classList.toggle("is-empty", count === 0);
     }
   }
 
-  // --- Moving an order -------------------------------------------------------------------------
-
-  function askToCancel(card, order, move) {
-    const question = move.needs_reason
-      ? `Why is order #${order.id} cancelled? (a reason is required)`
-      : `Why is order #${order.id} cancelled? (optional)`;
-    const reason = window.prompt(question, "");
-    if (reason === null) return;
-    const body = { state: move.to };
-    if (reason.trim()) body.reason = reason.trim();
-    send(card, order, body);
+  function greet(card) {
+    card.classList.add("fresh");
+    window.setTimeout(() => card.classList.remove("fresh"), FLASH_MS);
+    board.dataset.announced = String(Number(board.dataset.announced || 0) + 1);
+    window.kitchenChime();
   }
+
+  // --- Moving an order -------------------------------------------------------------------------
 
   function csrfToken() {
     const cookie = document.cookie.split("; ").find((part) => part.startsWith("csrftoken="));
@@ -177,13 +239,10 @@
     return `The server answered ${status}.`;
   }
 
-  async function send(card, order, body) {
-    const buttons = card.querySelectorAll("button");
-    buttons.forEach((button) => { button.disabled = true; });
-    let response;
-    let answer = null;
+  async function patch(order, body) {
+    // {order} when the server took the change, {problem} with its words when not.
     try {
-      response = await fetch(`${ORDERS_URL}/${order.id}`, {
+      const response = await fetch(`${ORDERS_URL}/${order.id}`, {
         method: "PATCH",
         credentials: "same-origin",
         headers: {
@@ -193,20 +252,65 @@
         },
         body: JSON.stringify(body),
       });
-      answer = await response.json().catch(() => null);
+      const answer = await response.json().catch(() => null);
+      return response.ok ? { order: answer } : { problem: problemText(response.status, answer) };
     } catch (error) {
-      return complain(card, buttons, "The server could not be reached; try again.");
+      return { problem: "The server could not be reached; try again." };
     }
-    if (response.ok) return show(answer);
-    complain(card, buttons, problemText(response.status, answer));
   }
 
-  function complain(card, buttons, text) {
-    const problem = card.querySelector(".problem");
-    problem.textContent = text;
-    problem.hidden = false;
-    buttons.forEach((button) => { button.disabled = false; });
+  function setBusy(card, busy) {
+    card.querySelectorAll("button").forEach((button) => { button.disabled = busy; });
   }
+
+  function say(node, text) {
+    node.textContent = text;
+    node.hidden = !text;
+  }
+
+  async function moveCard(card, order, body) {
+    setBusy(card, true);
+    const result = await patch(order, body);
+    if (result.order) return show(result.order);
+    setBusy(card, false);
+    say(card.querySelector(".problem"), result.problem);
+  }
+
+  const dialog = document.getElementById("cancel-dialog");
+  const reasonField = dialog.querySelector("textarea");
+  const dialogProblem = dialog.querySelector(".problem");
+  const confirmButton = dialog.querySelector(".danger");
+  let cancelling = null;
+
+  function askToCancel(card, order, move) {
+    cancelling = { card, order, move };
+    dialog.querySelector("h2").textContent = `Cancel order #${order.id}?`;
+    const who = order.user ? ` for ${order.user.username}` : "";
+    dialog.querySelector(".confirm-what").textContent =
+      `${words(order.state)}${who}: ${order.items.map((line) => `${line.quantity} × ${line.title}`).join(", ")}.`;
+    dialog.querySelector(".confirm-need").textContent = move.needs_reason ? "(required)" : "(optional)";
+    reasonField.value = "";
+    say(dialogProblem, "");
+    confirmButton.disabled = false;
+    dialog.showModal();
+  }
+
+  confirmButton.addEventListener("click", async () => {
+    if (!cancelling) return;
+    const { card, order, move } = cancelling;
+    const body = { state: move.to };
+    if (reasonField.value.trim()) body.reason = reasonField.value.trim();
+    confirmButton.disabled = true;
+    const result = await patch(order, body);
+    confirmButton.disabled = false;
+    if (!result.order) return say(dialogProblem, result.problem);
+    cancelling = null;
+    dialog.close();
+    show(result.order);
+    if (card.isConnected) say(card.querySelector(".problem"), "");
+  });
+
+  dialog.addEventListener("close", () => { cancelling = null; });
 
   // --- Reading the open orders, then the stream ---------------------------------------------------
 
@@ -238,7 +342,7 @@
   function onEvent(message) {
     lastEventId = message.lastEventId || lastEventId;
     const order = JSON.parse(message.data);
-    if (loaded) show(order);
+    if (loaded) show(order, { announce: true });
     else waiting.push(order);
   }
 
@@ -247,7 +351,7 @@
     if (loading || loaded) return;
     loading = true;
     try {
-      (await loadOpenOrders()).forEach(show);
+      (await loadOpenOrders()).forEach((order) => show(order));
     } catch (error) {
       setLive("error", "Could not read the orders; reload the page.");
       return;
@@ -255,7 +359,7 @@
       loading = false;
     }
     loaded = true;
-    waiting.forEach(show);
+    waiting.forEach((order) => show(order, { announce: true }));
     waiting = [];
     showConnection();
   }
@@ -286,8 +390,14 @@
     };
   }
 
-  window.setInterval(() => {
+  const clock = document.getElementById("clock");
+  function tick() {
+    clock.textContent = new Date().toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
     board.querySelectorAll("time.age").forEach(renderAge);
-  }, AGE_REFRESH_MS);
+  }
+
+  tick();
+  refreshCounts();
+  window.setInterval(tick, TICK_MS);
   connect();
 })();
