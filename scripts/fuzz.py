@@ -2,11 +2,15 @@
 
 Starts the API through tests/servers.py (debug off, a scratch SQLite database, throttling
 lifted so that answers are about the input, on a free port) and runs schemathesis on every
-operation once per role. FUZZ_EXAMPLES bounds the examples per operation (CI uses a small
-number). Exits non-zero if either run fails, the server does not start, or it logged a
-traceback. Run it with `make fuzz` (`python -m scripts.fuzz` from the project folder).
+operation once per role, then sends hand-written bodies that a schema-driven generator never
+makes (nesting 100,000 deep, a file part, 1e400, NaN, lone surrogates, duplicate keys, wrong
+content types, an empty body), each of which must be a 4xx JSON answer. FUZZ_EXAMPLES bounds
+the examples per operation (CI uses a small number). Exits non-zero if any run fails, the
+server does not start, or it logged a traceback. Run it with `make fuzz` (`python -m
+scripts.fuzz` from the project folder).
 """
 
+import http.client
 import json
 import os
 import subprocess
@@ -56,6 +60,8 @@ def fuzz(workdir: Path) -> list[str]:
     log = workdir / "server.log"
     with servers.running(env, log=log) as server:
         failed = [role for role in ROLES if not schemathesis(server.url, role)]
+        if not hand_written(server.url):
+            failed.append("the hand-written cases")
     server_log = log.read_text(errors="replace")
     if "Traceback" in server_log:
         first = server_log.index("Traceback")
@@ -82,6 +88,110 @@ def schemathesis(url: str, role: str) -> bool:
         "--workers=1",
     ]
     return subprocess.run(command, check=False).returncode == 0
+
+
+BOUNDARY = "fuzzboundary"
+
+
+def _file_part(size: int) -> bytes:
+    return (
+        (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="username"\r\n\r\nfuzzfile\r\n'
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + b"\0" * size
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+
+
+JSON = "application/json"
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+# (name, method, path, role or None, content type, body): every one must be a 4xx JSON answer.
+HAND_WRITTEN = [
+    ("100000 [", "POST", "/api/users", None, JSON, b"[" * 100_000),
+    ("100000 [", "POST", "/api/ratings", "customer", JSON, b"[" * 100_000),
+    ("100000 [", "POST", "/api/cart/menu-items", "customer", JSON, b"[" * 100_000),
+    ('100000 {"a":', "POST", "/api/menu-items", "manager", JSON, b'{"a":' * 100_000),
+    ('100000 {"a":', "POST", "/api/token/", None, JSON, b'{"a":' * 100_000),
+    ("100000 [", "POST", "/api/api-token-auth/", None, JSON, b"[" * 100_000),
+    ("file part, 30 MB", "POST", "/api/users", None, MULTIPART, _file_part(30 * 1024 * 1024)),
+    ("file part", "POST", "/api/menu-items", "manager", MULTIPART, _file_part(1024)),
+    ("1e400", "POST", "/api/cart/menu-items", "customer", JSON, b'{"menuitem_id": 1e400}'),
+    (
+        "a 400-digit number",
+        "POST",
+        "/api/cart/menu-items",
+        "customer",
+        JSON,
+        b'{"menuitem_id": 1' + b"0" * 400 + b"}",
+    ),
+    (
+        "a 5000-digit number",
+        "POST",
+        "/api/ratings",
+        "customer",
+        JSON,
+        b'{"menuitem_id": 1, "rating": ' + b"9" * 5000 + b"}",
+    ),
+    ("NaN", "POST", "/api/menu-items", "manager", JSON, b'{"title": "x", "price": NaN}'),
+    ("Infinity", "POST", "/api/cart/menu-items", "customer", JSON, b'{"quantity": Infinity}'),
+    (
+        "lone surrogate",
+        "POST",
+        "/api/users",
+        None,
+        JSON,
+        b'{"username": "\\ud800", "password": "fuzz-Pass-2026!"}',
+    ),
+    ("lone surrogate", "POST", "/api/categories", "manager", JSON, b'{"title": "\\udfff"}'),
+    (
+        "duplicate keys",
+        "POST",
+        "/api/cart/menu-items",
+        "customer",
+        JSON,
+        b'{"menuitem_id": 1, "menuitem_id": 2}',
+    ),
+    ("text/plain", "POST", "/api/cart/menu-items", "customer", "text/plain", b"menuitem_id=1"),
+    ("application/xml", "POST", "/api/users", None, "application/xml", b"<user/>"),
+    ("empty JSON body", "POST", "/api/cart/menu-items", "customer", JSON, b""),
+    ("empty JSON body", "PUT", "/api/orders/1", "manager", JSON, b""),
+]
+
+
+def hand_written(url: str) -> bool:
+    """Send HAND_WRITTEN; print and count each answer that is not a 4xx JSON one."""
+    print("== hand-written bad input", flush=True)
+    tokens = {role: jwt_for(url, role) for role in ROLES}
+    bad = 0
+    for name, method, path, role, content_type, body in HAND_WRITTEN:
+        headers = {"Content-Type": content_type}
+        if role:
+            headers["Authorization"] = f"Bearer {tokens[role]}"
+        status, answer_type = _send(url, method, path, headers, body)
+        ok = 400 <= status < 500 and answer_type.startswith("application/json")
+        bad += not ok
+        print(f"  {'ok  ' if ok else 'FAIL'} {method} {path} ({name}): {status} {answer_type}")
+    return bad == 0
+
+
+def _send(url: str, method: str, path: str, headers: dict, body: bytes) -> tuple[int, str]:
+    """The status and Content-Type of the answer. A server may answer a large body it refuses
+    before reading all of it and close the connection: the answer is read even then."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        try:
+            connection.request(method, path, body, headers)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the answer, if any, is already on its way
+        response = connection.getresponse()
+        return response.status, response.headers.get("Content-Type", "")
+    except (OSError, http.client.HTTPException) as error:
+        return 0, f"no answer: {error!r}"
+    finally:
+        connection.close()
 
 
 def jwt_for(url: str, role: str) -> str:
