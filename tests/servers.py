@@ -255,6 +255,26 @@ class Uvicorn:
         return [*argv, "--no-access-log", "--no-proxy-headers", *self.options]
 
 
+@dataclass(frozen=True)
+class Runserver:
+    """Django's development server, `manage.py runserver --noreload`: a thread per request.
+
+    runserver binds its port itself: the socket handed over is closed first and its port
+    passed on (another process could take the port in between; none does in the checks).
+    Give the environment DJANGO_DEBUG=1, as a developer runs it.
+    """
+
+    def argv(self, fd: int, env: Mapping[str, str]) -> list[str]:
+        with socket.socket(fileno=os.dup(fd)) as bound:
+            port = bound.getsockname()[1]
+        runserver = ["manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+        code = (
+            f"import os, sys; os.close({fd}); "
+            "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+        )
+        return [sys.executable, "-c", code, *runserver]
+
+
 def access_lines(path: Path) -> list[tuple[str, ...]]:
     """(pid, method, path, status) of each complete line of a Gunicorn(access_log=path) log."""
     fields = (line.split() for line in path.read_text().splitlines())

@@ -95,9 +95,9 @@ class Stream:
     """An open stream, read line by line on a thread of its own: events and comments as they
     arrive. (A socket read that timed out cannot be resumed, so the test waits on a queue.)"""
 
-    def __init__(self, conn, response):
-        self.conn, self.response = conn, response
-        conn.sock.settimeout(None)  # the reading thread waits; the tests time out on the queue
+    def __init__(self, sock, response):
+        self.sock, self.response = sock, response
+        sock.settimeout(None)  # the reading thread waits; the tests time out on the queue
         self.lines: queue.Queue = queue.Queue()
         self.comments: list = []
         threading.Thread(target=self._pump, daemon=True).start()
@@ -152,16 +152,18 @@ def stream(world, who=None, *, headers=None, query=""):
     if who:
         sent["Authorization"] = f"Token {world.tokens[who]}"
     conn.request("GET", f"/api/orders/stream{query}", headers=sent)
+    sock = conn.sock  # gone from conn once a server answers "Connection: close" (runserver)
     response = conn.getresponse()
     assert response.status == 200, response.read()
     assert response.getheader("Content-Type").startswith("text/event-stream")
     try:
-        yield Stream(conn, response)
+        yield Stream(sock, response)
     finally:
         # Shut down first: closing alone waits for the reading thread's blocked read, which
         # only returns with the next keep-alive (15 s by default).
-        with suppress(OSError, AttributeError):  # AttributeError: closed already
-            conn.sock.shutdown(socket.SHUT_RDWR)
+        with suppress(OSError):  # closed already
+            sock.shutdown(socket.SHUT_RDWR)
+        response.close()
         conn.close()
 
 
