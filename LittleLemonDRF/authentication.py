@@ -5,7 +5,7 @@ deactivated or deleted, a group joined or left is seen by the very next request,
 worker, process and host, whoever made the change and however (the API, the admin, another
 process's `manage.py`, a shell, a queryset update): that request reads the rows. One query
 answers a token: the token joined to its user, with the user's role groups read in the same
-statement (roles.memberships_sql). That statement is written once per database rather than
+statement (roles.groups_sql). That statement is written once per database rather than
 built by the ORM on every request: building it is most of a token request's cost.
 
 A change of password revokes every credential the user holds:
@@ -64,9 +64,9 @@ class ExpiringTokenAuthentication(TokenAuthentication):
 
 def _read_token(key: str, using: str = "default"):
     """(user, token) for the key, the user knowing their role groups; None for no such key."""
-    sql, params, converters = _token_statement(using)
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, [*params, key])
+    sql, converters = _token_statement(using)
+    with _cursor(using) as cursor:
+        cursor.execute(sql, [key])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -76,26 +76,50 @@ def _read_token(key: str, using: str = "default"):
     values = row[2 : 2 + len(USER_FIELDS)]
     values = [bool(v) if f in _FLAGS else v for f, v in zip(USER_FIELDS, values, strict=True)]
     user = get_user_model().from_db(using, USER_FIELDS, values)
-    roles.know_memberships(user, row[2 + len(USER_FIELDS) :])
+    roles.know_groups(user, row[-1])
     token = ApiToken.from_db(using, ("key", "user_id", "created"), (row[0], user.pk, created))
     token.user = user
     return user, token
 
 
+def _cursor(using: str):
+    """A cursor for the credentials query. On PostgreSQL one that binds on the server and
+    prepares the statement, once per connection: Django binds on the client, so PostgreSQL
+    would plan it on every request, which costs more than running it."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    cursor = _PreparingCursor(connection.connection)
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    return wrap(cursor)
+
+
+try:
+    import psycopg
+
+    class _PreparingCursor(psycopg.Cursor):
+        def execute(self, query, params=None, **options):
+            return super().execute(query, params, prepare=True, **options)
+
+except ImportError:  # no PostgreSQL driver: SQLite only
+    _PreparingCursor = None
+
+
 @functools.cache
 def _token_statement(using: str):
-    """The SQL of the one credentials query, its parameters before the key, and the converters
-    of the token's `created` (SQLite hands back text)."""
+    """The SQL of the one credentials query, and the converters of the token's `created`
+    (SQLite hands back text)."""
     connection = connections[using]
     quote = connection.ops.quote_name
     token, user = ApiToken._meta, get_user_model()._meta
     user_id = f"u.{quote(user.pk.column)}"
-    memberships, params = roles.memberships_sql(user_id, using)
     columns = [
         f"t.{quote(token.get_field('key').column)}",
         f"t.{quote(token.get_field('created').column)}",
         *(f"u.{quote(user.get_field(name).column)}" for name in USER_FIELDS),
-        *memberships,
+        roles.groups_sql(user_id, using),
     ]
     sql = (
         f"SELECT {', '.join(columns)} FROM {quote(token.db_table)} t"
@@ -105,7 +129,7 @@ def _token_statement(using: str):
     created = token.get_field("created")
     column = created.get_col("t")
     converters = [*connection.ops.get_db_converters(column), *created.get_db_converters(connection)]
-    return sql, params, converters
+    return sql, converters
 
 
 class RevocableRefreshSerializer(TokenRefreshSerializer):

@@ -1,5 +1,7 @@
 """Group names and the only functions that decide who is admin, manager or delivery crew."""
 
+import json
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connections
@@ -18,25 +20,31 @@ def group_names(user) -> frozenset[str]:
     return user._ll_groups
 
 
-def memberships_sql(user_id: str, using: str = "default") -> tuple[list[str], list[str]]:
-    """SQL columns that read, in the statement that reads a user, whether the user whose id
-    is the column `user_id` is in each of GROUPS; and their parameters (authentication.py)."""
-    quote = connections[using].ops.quote_name
+# How each database aggregates names into a JSON array.
+_JSON_ARRAY_OF = {"postgresql": "json_agg", "sqlite": "json_group_array", "mysql": "JSON_ARRAYAGG"}
+
+
+def groups_sql(user_id: str, using: str = "default") -> str:
+    """A SQL column that reads, in the statement that reads a user, the names of the groups of
+    the user whose id is the column `user_id`, as a JSON array (authentication.py)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
     through = get_user_model().groups.through._meta
     group = Group._meta
-    member = (
-        f"EXISTS (SELECT 1 FROM {quote(through.db_table)} m"
-        f" JOIN {quote(group.db_table)} g"
+    return (
+        f"(SELECT {_JSON_ARRAY_OF[connection.vendor]}(g.{quote(group.get_field('name').column)})"
+        f" FROM {quote(through.db_table)} m JOIN {quote(group.db_table)} g"
         f" ON g.{quote(group.pk.column)} = m.{quote(through.get_field('group').column)}"
-        f" WHERE m.{quote(through.get_field('user').column)} = {user_id}"
-        f" AND g.{quote(group.get_field('name').column)} = %s)"
+        f" WHERE m.{quote(through.get_field('user').column)} = {user_id})"
     )
-    return [member] * len(GROUPS), list(GROUPS)
 
 
-def know_memberships(user, flags) -> None:
-    """Give the user object its role groups, read as memberships_sql's columns."""
-    user._ll_groups = frozenset(name for name, member in zip(GROUPS, flags, strict=True) if member)
+def know_groups(user, names) -> None:
+    """Give the user object its groups, read as groups_sql's column: a JSON array, as text
+    or already parsed, or null for none."""
+    if isinstance(names, str | bytes):
+        names = json.loads(names)
+    user._ll_groups = frozenset(name for name in names or () if name in GROUPS)
 
 
 def forget_groups(user) -> None:
