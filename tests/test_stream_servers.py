@@ -7,11 +7,19 @@ Each server serves the whole API on one scratch SQLite database; the tests talk 
 import http.client
 import json
 import time
+from contextlib import ExitStack
 
 import pytest
 
 from tests import servers
-from tests.test_stream import KEEPALIVE, SETUP, World, stream
+from tests.test_stream import (  # noqa: F401  (shared_world: a fixture used here)
+    KEEPALIVE,
+    SETUP,
+    World,
+    _accounts,
+    shared_world,
+    stream,
+)
 
 SERVERS = {
     "runserver": servers.Runserver(),
@@ -98,3 +106,53 @@ def test_last_event_id_replays_only_the_callers_orders_then_goes_live(world):
         after = s.next_event()
     assert (replayed["event"], replayed["data"]["id"]) == ("order.created", missed)
     assert after["data"]["id"] == live
+
+
+# --- Across processes: PostgreSQL and Redis ----------------------------------------------------
+
+
+@pytest.fixture
+def threaded_streams(request):
+    """Beside shared_world's servers, gunicorn with two threaded workers serving streams."""
+    world, _ = request.getfixturevalue("shared_world")
+    command = servers.Gunicorn(workers=2, options=("--threads=8",))
+    server = servers.start(world.env, log=world.tmp / "gunicorn-streams.log", command=command)
+    try:
+        server.wait_healthy(30)
+        yield world, World(server=server, env=world.env, tmp=world.tmp, **_accounts(world))
+    finally:
+        servers.stop(server)
+
+
+def test_a_change_through_another_server_reaches_threaded_streams_within_a_second(
+    threaded_streams,
+):
+    world, on_stream = threaded_streams
+    with ExitStack() as stack:  # four streams: both workers hold some
+        streams = [stack.enter_context(stream(on_stream, "manager")) for _ in range(4)]
+        time.sleep(0.5)
+        order_id = world.place("ada")  # through the API server: Redis wakes the streams
+        committed = time.monotonic()
+        events = [s.next_event(timeout=2.0) for s in streams]
+        elapsed = time.monotonic() - committed
+    assert {(e["event"], e["data"]["id"]) for e in events} == {("order.created", order_id)}
+    assert elapsed < 1.0, elapsed
+
+
+def test_the_limit_of_open_streams_holds_across_worker_processes(threaded_streams):
+    _, on_stream = threaded_streams
+    with ExitStack() as stack:
+        for _ in range(5):
+            stack.enter_context(stream(on_stream, "bob"))
+        conn = http.client.HTTPConnection("127.0.0.1", on_stream.server.port, timeout=10)
+        conn.request("GET", "/api/orders/stream", headers=_token(on_stream, "bob"))
+        response = conn.getresponse()
+        body = json.loads(response.read())
+        conn.close()
+    assert response.status == 429
+    assert "at most 5" in body["detail"]
+    assert response.getheader("Retry-After") == "15"
+
+
+def _token(world, who) -> dict:
+    return {"Authorization": f"Token {world.tokens[who]}"}
