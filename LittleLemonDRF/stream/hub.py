@@ -112,7 +112,9 @@ class Hub:
         """Hand each subscriber the new events it may see; under self.reading."""
         self.reads += 1
         number = self.reads
-        fresh = await database(self.reader.new_events)()
+        # On the shared pool: a join reads from its request's thread, which lives as long as
+        # the stream and would keep a database connection of its own all that time.
+        fresh = await database(self.reader.new_events, thread_sensitive=False)()
         self.last_read = number
         self.publish(fresh)
 
