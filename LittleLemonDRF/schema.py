@@ -267,7 +267,11 @@ def add_order_stream(result, generator, request, public):
         for code, why in [
             ("400", "Last-Event-ID (or last_event_id) is not a whole number."),
             ("401", "Missing, invalid or expired credentials."),
-            ("429", "Throttled: opening a stream counts as one request; see Retry-After."),
+            (
+                "429",
+                "Throttled (opening a stream counts as one request), or the caller already "
+                "holds STREAM_MAX_PER_USER open streams; see Retry-After.",
+            ),
         ]
     }
     last_event_id = {
@@ -286,8 +290,13 @@ def add_order_stream(result, generator, request, public):
                 "that takes one away, everyone their own). Each event: `id` (one growing "
                 "sequence; webhooks carry the same ids), `event` (`order.created` or "
                 "`order.updated`), `data` (the order as GET /api/orders/{id} shows it when the "
-                "event is sent). A `: keep-alive` comment at once and at least every 15 "
-                "seconds. Token, JWT or session login."
+                "event is sent; the event that takes an order away from a crew member shows "
+                "that crew member only `{id, delivery_crew}`, and is the last of that order "
+                "they get). A `: keep-alive` comment at once and at least every 15 seconds. "
+                "The server ends the stream within 15 seconds of the caller's credential "
+                "ceasing to work or role changing, and drops a client that stops reading once "
+                "STREAM_BACKLOG events wait for it; reconnect with Last-Event-ID. Token, JWT "
+                "or session login."
             ),
             "parameters": [
                 {"in": "header", "name": "Last-Event-ID", **last_event_id},
