@@ -1,7 +1,7 @@
 """Accounts: Djoser's user routes, adapted, and the login views of Djoser, DRF and simplejwt,
 throttled and issuing expiring tokens.
 
-The serializers Djoser is configured with live in serializers.py (Djoser loads them while
+The serializers Djoser is configured with live in serializers/accounts.py (Djoser loads them while
 its views module is still importing).
 """
 

@@ -1,0 +1,153 @@
+"""Orders: the one shape every answer about an order uses, and what a client sends."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from .. import order_policy
+from ..models import NOTE_MAX, Order, OrderItem, OrderStateChange
+from .common import UserRefSerializer
+from .engine import AliasMixin, BooleanField, FastReadMixin, ModelSerializer
+
+User = get_user_model()
+
+
+class OrderItemSerializer(FastReadMixin, ModelSerializer):
+    menuitem_id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="null once the dish left the menu."
+    )
+
+    class Meta:
+        model = OrderItem
+        fields = ["menuitem_id", "title", "quantity", "unit_price", "price"]
+        read_only_fields = fields
+
+
+class OrderStateChangeSerializer(ModelSerializer):
+    by = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = OrderStateChange
+        fields = ["state", "at", "by", "reason"]
+        read_only_fields = fields
+
+
+class OrderSerializer(FastReadMixin, ModelSerializer):
+    """An order, the one shape every answer about an order uses.
+
+    Expects user and delivery_crew joined and `lines` and `changes` read
+    (selectors.order_list_for, or the order services.order_place returns).
+    """
+
+    user = UserRefSerializer(read_only=True)
+    delivery_crew = UserRefSerializer(read_only=True, allow_null=True)
+    status = BooleanField(
+        read_only=True, help_text="true exactly when state is delivered or picked_up."
+    )
+    items = OrderItemSerializer(many=True, read_only=True, source="lines")
+    placed_at = serializers.DateTimeField(read_only=True, source="created_at")
+    history = OrderStateChangeSerializer(
+        many=True, read_only=True, source="history_entries", help_text="Oldest first."
+    )
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "user",
+            "delivery_crew",
+            "status",
+            "total",
+            "date",
+            "items",
+            "state",
+            "fulfilment",
+            "payment_method",
+            "payment_status",
+            "eta",
+            "note",
+            "cancel_reason",
+            "placed_at",
+            "history",
+        ]
+        read_only_fields = fields
+
+
+class OrderSummarySerializer(OrderSerializer):
+    """An order as lists show it: the same shape without its history."""
+
+    history = None
+
+    class Meta(OrderSerializer.Meta):
+        fields = [name for name in OrderSerializer.Meta.fields if name != "history"]
+        read_only_fields = fields
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    """What a customer chooses when placing an order; an empty body takes the defaults."""
+
+    fulfilment = serializers.ChoiceField(Order.Fulfilment.choices, default="delivery")
+    payment_method = serializers.ChoiceField(Order.PaymentMethod.choices, default="cash")
+    note = serializers.CharField(
+        max_length=NOTE_MAX, allow_blank=True, default="", help_text="For the kitchen."
+    )
+
+
+class OrderUpdateSerializer(AliasMixin, serializers.Serializer):
+    """A change to an order; `fields` keeps only those the caller may change (order_policy).
+
+    PUT needs `delivery_crew` (or `delivery_crew_id`) and `status`, as in the course; a PATCH
+    needs one field.
+    """
+
+    aliases = {"delivery_crew_id": "delivery_crew"}
+
+    delivery_crew = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        allow_null=True,
+        help_text=(
+            "Id of a member of the Delivery crew group, or null to unassign (or send it as "
+            "`delivery_crew_id`)."
+        ),
+    )
+    delivery_crew_id = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="Another name for `delivery_crew`; both with different values is a 400.",
+    )
+    status = BooleanField(
+        help_text="true: delivered (picked up); false on a delivered order: back a step."
+    )
+    state = serializers.ChoiceField(Order.State.choices, required=False)
+    eta = serializers.DateTimeField(
+        required=False, help_text="With state accepted or preparing only."
+    )
+    reason = serializers.CharField(
+        max_length=NOTE_MAX,
+        required=False,
+        help_text="With state only; required to cancel an order already accepted.",
+    )
+    payment_status = serializers.ChoiceField(Order.PaymentStatus.choices, required=False)
+
+    def __init__(self, *args, fields=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = set(fields or self.fields)
+        allowed |= {alias for alias, name in self.aliases.items() if name in allowed}
+        for name in set(self.fields) - allowed:
+            del self.fields[name]
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {name: ["Send at least one field to change."] for name in self.fields}
+            )
+        if "state" in attrs and "status" in attrs:
+            raise serializers.ValidationError({"status": ["Send state or status, not both."]})
+        for name in ("eta", "reason"):
+            if name in attrs and "state" not in attrs:
+                raise serializers.ValidationError({name: [f"{name} goes with a state."]})
+        if "eta" in attrs and attrs["state"] not in order_policy.ETA_STATES:
+            raise serializers.ValidationError(
+                {"eta": [f"An eta goes with {' or '.join(sorted(order_policy.ETA_STATES))}."]}
+            )
+        return attrs
