@@ -8,7 +8,9 @@ from .menu import MenuItemRefSerializer
 
 
 class CartLineSerializer(FastReadMixin, ModelSerializer):
-    """A cart line, priced from the menu as it is now."""
+    """A cart line, priced from the menu as it is now (Cart's properties, so no rows)."""
+
+    rows = False
 
     menuitem = MenuItemRefSerializer(read_only=True)
     unit_price = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True)

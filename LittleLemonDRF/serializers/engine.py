@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Manager
 from django.http import QueryDict
@@ -78,18 +79,40 @@ class FastReadMixin:
     from_row() gives the same shape from a row of `QuerySet.values(*cls.value_paths())`, so a
     page of many objects can be read without building model instances; a list field reads
     the rows the caller put under its source name.
+
+    A class refuses, when it is defined, a field its readers cannot read: one computed from
+    the whole object (a SerializerMethodField), a nested serializer that is not itself a
+    FastReadMixin, or (unless `rows = False`) a source that no values() row holds, such as a
+    model's property. A class with `rows = False` is read from instances only.
     """
+
+    rows = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if issubclass(cls, serializers.ModelSerializer) and not hasattr(cls, "Meta"):
+            return  # an abstract base: its subclasses are checked
+        for field in _plan(cls).fields:
+            reason = _unreadable(field, cls)
+            if reason:
+                raise TypeError(
+                    f"{cls.__name__}.{field.field_name}: {reason}. A FastReadMixin serializer "
+                    "reads every field from a model instance or a values() row; declare the "
+                    "field so, or leave FastReadMixin out of this class."
+                )
 
     def to_representation(self, instance):
         return {name: read(instance) for name, read in _plan(type(self)).readers}
 
     @classmethod
     def from_row(cls, row: dict) -> dict:
+        cls._check_rows()
         return {name: read(row) for name, read in _plan(cls).row_readers("")}
 
     @classmethod
     def value_paths(cls, prefix: str = "") -> list[str]:
         """The values() lookups from_row() reads, list fields aside."""
+        cls._check_rows()
         paths = []
         for field in _plan(cls).fields:
             if isinstance(field, serializers.ListSerializer):
@@ -100,6 +123,52 @@ class FastReadMixin:
             else:
                 paths.append(lookup)
         return paths
+
+    @classmethod
+    def _check_rows(cls):
+        if not cls.rows:
+            raise TypeError(f"{cls.__name__} has rows = False: it is read from instances only.")
+
+
+def _unreadable(field, cls) -> str:
+    """Why a FastReadMixin class's readers cannot read this field; "" when they can."""
+    if isinstance(field, serializers.ListSerializer):
+        field = field.child
+        if not isinstance(field, FastReadMixin):
+            return f"its items' {type(field).__name__} is not a FastReadMixin serializer"
+        return (
+            "" if field.rows or not cls.rows else f"its items' {type(field).__name__} has no rows"
+        )
+    if isinstance(field, serializers.BaseSerializer) and not isinstance(field, FastReadMixin):
+        return f"the nested {type(field).__name__} is not a FastReadMixin serializer"
+    if field.source == "*":
+        return f"{type(field).__name__} computes it from the whole object, not from a value"
+    if not cls.rows:
+        return ""
+    if isinstance(field, FastReadMixin) and not field.rows:
+        return f"the nested {type(field).__name__} has no rows"
+    model = getattr(getattr(cls, "Meta", None), "model", None)
+    return _not_a_column(model, field.source) if model else ""
+
+
+def _not_a_column(model, source: str) -> str:
+    """Why `source` (dotted) is no column a values() row of `model` holds; "" when it is."""
+    *relations, last = source.split(".")
+    for name in relations:
+        try:
+            model = model._meta.get_field(name).related_model
+        except FieldDoesNotExist:
+            model = None
+        if model is None:
+            return f"its source {source!r} follows {name!r}, which is no relation"
+    try:
+        if model._meta.get_field(last).concrete:
+            return ""
+    except FieldDoesNotExist:
+        if last in model._default_manager.get_queryset().query.annotations:
+            return ""  # a column the model's every query adds
+    kind = "a method or property" if hasattr(model, last) else "not a column"
+    return f"its source {source!r} is {kind} of {model.__name__}, which no values() row holds"
 
 
 @dataclass

@@ -22,7 +22,7 @@ class OrderItemSerializer(FastReadMixin, ModelSerializer):
         read_only_fields = fields
 
 
-class OrderStateChangeSerializer(ModelSerializer):
+class OrderStateChangeSerializer(FastReadMixin, ModelSerializer):
     by = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
