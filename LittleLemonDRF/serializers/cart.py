@@ -8,9 +8,9 @@ from .menu import MenuItemRefSerializer
 
 
 class CartLineSerializer(FastReadMixin, ModelSerializer):
-    """A cart line, priced from the menu as it is now (Cart's properties, so no rows)."""
+    """A cart line, priced from the menu as it is now."""
 
-    rows = False
+    rows = False  # the prices are Cart's properties
 
     menuitem = MenuItemRefSerializer(read_only=True)
     unit_price = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True)

@@ -79,16 +79,17 @@ class FastReadMixin:
     from_row() gives the same shape from a row of `QuerySet.values(*cls.value_paths())`, so a
     page of many objects can be read without building model instances; a list field reads
     the rows the caller put under its source name.
-
-    A class refuses, when it is defined, a field its readers cannot read: one computed from
-    the whole object (a SerializerMethodField), a nested serializer that is not itself a
-    FastReadMixin, or (unless `rows = False`) a source that no values() row holds, such as a
-    model's property. A class with `rows = False` is read from instances only.
     """
 
-    rows = True
+    rows = True  # False: read from instances only, so its sources may be properties
 
     def __init_subclass__(cls, **kwargs):
+        """Refuse a field the readers cannot read, naming it, when the class is defined.
+
+        That is a field computed from the whole object (a SerializerMethodField), a nested
+        serializer that is not itself a FastReadMixin, or, unless `rows = False`, a source
+        that no values() row holds, such as a model's property.
+        """
         super().__init_subclass__(**kwargs)
         if issubclass(cls, serializers.ModelSerializer) and not hasattr(cls, "Meta"):
             return  # an abstract base: its subclasses are checked

@@ -23,6 +23,8 @@ class OrderItemSerializer(FastReadMixin, ModelSerializer):
 
 
 class OrderStateChangeSerializer(FastReadMixin, ModelSerializer):
+    """One state an order has been in: when, who moved it there, and why."""
+
     by = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
