@@ -22,7 +22,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests import servers
+from harness import servers
 
 DATABASE = Path(__file__).resolve().parent / "inprocess.sqlite3"
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "50"))

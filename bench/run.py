@@ -1,7 +1,7 @@
 """make bench: requests per second of the main endpoints, against a bare-DRF floor.
 
 Seeds a fresh database (`manage.py seed_bench`, under bench.settings), counts the queries of
-each request in process, and starts two gunicorns through tests/servers.py with the same
+each request in process, and starts two gunicorns through harness/servers.py with the same
 settings (BENCH_WORKERS sync workers: 3 with Redis, 1 without; debug off, pinned to CPU 0,
 on free ports): the app, and the floor (bench/floor, a project with one DRF view and nothing
 else). wrk (pinned to CPU 1) loads the floor and each endpoint in turn for BENCH_SECONDS;
@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from tests import servers
+from harness import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"

@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 
 from bench import run as bench
-from tests import servers
+from harness import servers
 
 DATABASE_URL = os.environ.get(
     "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/littlelemon_bench_stream"

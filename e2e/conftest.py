@@ -1,6 +1,6 @@
 """End-to-end fixtures: the app under gunicorn with debug off, and Debian's Chromium.
 
-The server (tests/servers.py) runs on a scratch SQLite database in a temporary folder, as
+The server (harness/servers.py) runs on a scratch SQLite database in a temporary folder, as
 `make fuzz` does, and serves its collected static files itself. Every page a test opens is
 watched: a JavaScript console error, an uncaught exception or a static file that fails to load
 fails the test at teardown.
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests import servers
+from harness import servers
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"

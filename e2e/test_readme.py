@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import servers
-from tests.processes import PROJECT, clean_environ
+from harness import servers
+from harness.processes import PROJECT, clean_environ
 
 README = PROJECT / "README.md"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

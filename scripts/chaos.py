@@ -1,6 +1,6 @@
 """make chaos: the production set-up under a steady load while its parts fail, one at a time.
 
-Starts PostgreSQL and Redis servers of its own (tests/backing.py: free ports, stopped by the
+Starts PostgreSQL and Redis servers of its own (harness/backing.py: free ports, stopped by the
 process ids it started; the machine's own servers are never touched), then what `make
 serve-prod` runs on them: gunicorn with the production settings and WEB_CONCURRENCY workers
 (plain HTTP here), uvicorn for the order stream and a webhook deliverer. Customers browse the
@@ -39,8 +39,8 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from harness import backing, servers
 from scripts.soak import make_customers
-from tests import backing, servers
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = os.environ.get("CHAOS_FAST") == "1"

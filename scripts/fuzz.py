@@ -1,6 +1,6 @@
 """make fuzz: schemathesis against the API's OpenAPI schema, as a customer and as a manager.
 
-Starts the API through tests/servers.py (debug off, a scratch SQLite database, throttling
+Starts the API through harness/servers.py (debug off, a scratch SQLite database, throttling
 lifted so that answers are about the input, on a free port) and runs schemathesis on every
 operation once per role, then sends hand-written bodies that a schema-driven generator never
 makes (nesting 100,000 deep, a file part, 1e400, NaN, lone surrogates, duplicate keys, wrong
@@ -20,7 +20,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from tests import servers
+from harness import servers
 
 EXAMPLES = os.environ.get("FUZZ_EXAMPLES", "50")
 PASSWORD = "fuzz-Pass-2026!"

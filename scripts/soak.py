@@ -1,6 +1,6 @@
 """make soak: a fixed mix of menu reads, cart adds and order placements from many clients.
 
-Starts the production configuration through tests/servers.py (gunicorn with its production
+Starts the production configuration through harness/servers.py (gunicorn with its production
 settings, WEB_CONCURRENCY workers, debug off, PostgreSQL + Redis, HTTPS with a self-signed
 certificate, `check --deploy` clean) on a free port with throttling lifted, drives it from
 SOAK_CLIENTS threads for SOAK_SECONDS, prints throughput, latency, error and 5xx counts, then
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from tests import servers
+from harness import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = int(os.environ.get("SOAK_CLIENTS", "50"))

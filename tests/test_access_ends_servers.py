@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.db import connection
 
-from tests import servers
+from harness import servers
 from tests.test_multiprocess import _database_url
 
 CART = "/api/cart/menu-items"

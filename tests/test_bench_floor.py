@@ -6,8 +6,8 @@ import textwrap
 from dataclasses import replace
 
 from bench import run
-from tests import servers
-from tests.processes import clean_environ, project_python
+from harness import servers
+from harness.processes import clean_environ, project_python
 
 # Its own settings, so its own process: the tests' process runs the app's settings.
 IN_PROCESS = textwrap.dedent(

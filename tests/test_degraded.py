@@ -2,8 +2,8 @@
 
 The app promises three things when what it stands on fails, and each is only worth something
 if it holds in the processes production runs, so every test here starts gunicorn (or uvicorn)
-through tests/servers.py and talks to it over HTTP, against a private Redis or PostgreSQL
-from tests/backing.py that it stops and starts again by pid:
+through harness/servers.py and talks to it over HTTP, against a private Redis or PostgreSQL
+from harness/backing.py that it stops and starts again by pid:
 
 - Without a static-files build, with debug off, the servers refuse to start and say to run
   `collectstatic`, instead of answering 500 on every page that links a static file.
@@ -32,7 +32,7 @@ import pytest
 import redis
 import requests
 
-from tests import backing, servers
+from harness import backing, servers
 
 TIMEOUT = 5  # seconds, per HTTP request
 RECOVERY = 5  # seconds the service may take to come back after Redis or the database

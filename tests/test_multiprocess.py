@@ -1,7 +1,7 @@
 """Real server processes: gunicorn workers and two app instances sharing PostgreSQL and Redis.
 
 Each test starts gunicorn (`LittleLemon.wsgi`) as production would, with debug off, through
-tests/servers.py, and talks to it over HTTP only. The servers use a database of their own,
+harness/servers.py, and talks to it over HTTP only. The servers use a database of their own,
 created, migrated and seeded for this module and dropped at the end, and a Redis database of
 their own, flushed before each test: the one after the test Redis URL's (REDIS_TEST_URL
 redis://127.0.0.1:6379/1 gives the servers database 2), so runs on different Redis databases
@@ -28,7 +28,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from tests import servers
+from harness import servers
 
 pytestmark = [
     pytest.mark.postgres,

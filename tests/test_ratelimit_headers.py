@@ -13,8 +13,8 @@ from django.core.cache import caches
 from django_redis import get_redis_connection
 from rest_framework.throttling import SimpleRateThrottle
 
+from harness.backing import free_port
 from LittleLemonDRF import throttles
-from tests.backing import free_port
 from tests.factories import PASSWORD, add_to_cart, make_menu_item, make_menu_items, make_order
 from tests.test_throttling import assert_throttled, set_rates
 

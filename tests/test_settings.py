@@ -19,9 +19,9 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from harness.processes import OUR_VARIABLES, PROJECT, clean_environ, project_python
 from LittleLemon.settings import env_bool, env_duration, env_int, env_list, env_rate
 from LittleLemonDRF import checks
-from tests.processes import OUR_VARIABLES, PROJECT, clean_environ, project_python
 
 SETTINGS_FILE = PROJECT / "LittleLemon" / "settings.py"
 

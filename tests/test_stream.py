@@ -1,6 +1,6 @@
 """GET /api/orders/stream: Server-Sent Events from a real ASGI server, read as a client would.
 
-Each test talks HTTP to uvicorn started through tests/servers.py on a scratch SQLite database
+Each test talks HTTP to uvicorn started through harness/servers.py on a scratch SQLite database
 with nothing else running (the embedded default), reading the stream line by line with a
 socket timeout. The test process itself touches no database.
 """
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 import redis
 
-from tests import servers
+from harness import servers
 
 PASSWORD = "Stream-Lemon-2026!"
 KEEPALIVE = 1  # seconds, for these servers (15 by default)

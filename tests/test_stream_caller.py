@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests import servers
+from harness import servers
 from tests.test_stream import SETUP, World, stream
 
 RECHECK = 1  # seconds

@@ -11,7 +11,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from tests import servers
+from harness import servers
 from tests.test_stream import (  # noqa: F401  (shared_world: a fixture used here)
     KEEPALIVE,
     SETUP,

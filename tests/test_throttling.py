@@ -11,9 +11,9 @@ import subprocess
 
 import pytest
 
+from harness.processes import project_python
 from LittleLemonDRF.models import Cart, Order, Rating
 from tests.factories import add_to_cart, make_menu_item, make_menu_items, make_order, make_rating
-from tests.processes import project_python
 
 MENU = "/api/menu-items"
 RATINGS = "/api/ratings"

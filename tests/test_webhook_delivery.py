@@ -29,11 +29,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
+from harness import servers
+from harness.processes import PROJECT
 from LittleLemonDRF import webhooks
 from LittleLemonDRF.models import OrderEvent, Webhook, WebhookDelivery
-from tests import servers
 from tests.factories import add_to_cart, make_menu_item
-from tests.processes import PROJECT
 
 WEBHOOKS = "/api/webhooks"
 BOTH = ["order.created", "order.updated"]

@@ -17,9 +17,9 @@ import time
 import pytest
 from django.core.management import call_command
 
+from harness.processes import PROJECT, clean_environ
 from LittleLemonDRF.models import OrderEvent
 from tests.factories import add_to_cart, make_menu_item
-from tests.processes import PROJECT, clean_environ
 
 WEBHOOKS = "/api/webhooks"
 BOTH = ["order.created", "order.updated"]

@@ -36,7 +36,7 @@ import dj_database_url
 import psycopg
 from psycopg import sql
 
-from tests.processes import PROJECT, clean_environ, project_python
+from harness.processes import PROJECT, clean_environ, project_python
 
 # One per harness process, shared by its servers and its manage.py runs, never written down.
 SECRET_KEY = secrets.token_urlsafe(50)

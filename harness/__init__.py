@@ -1,0 +1,1 @@
+"""What tests, e2e, bench and scripts share: servers, subprocesses, private backing services."""
