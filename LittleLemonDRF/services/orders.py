@@ -1,261 +1,31 @@
-"""Writes with business rules. Services take the acting user and plain values, never a request.
+"""Writes to orders: placing one from the cart, moving it through its states, deleting it."""
 
-Every write of the app goes through here, the admin's included, so each rule and its message
-exist once, and so do the side effects of a write: the shared caches are invalidated here and
-nowhere else (caching.py explains the versions).
-"""
-
-import functools
-from collections.abc import Iterable
 from datetime import timedelta
-from pathlib import Path
 
-from django.contrib.auth.models import Group
-from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
-from . import caching, live, order_policy, roles
-from .errors import (
-    AlreadyRated,
+from .. import caching, live, order_policy
+from ..errors import (
     BadIdempotencyKey,
-    CartLineTooLarge,
-    DomainError,
     EmptyCart,
     ItemsUnavailable,
-    NoSlugInTitle,
     NotDeliveryCrew,
-    NotOrderable,
     ReasonRequired,
     Shortage,
-    SlugTaken,
-    StockShort,
 )
-from .models import (
+from ..models import (
     IDEMPOTENCY_KEY_MAX,
-    QUANTITY_MAX,
     STOCK_MAX,
-    ApiToken,
     Cart,
-    Category,
     MenuItem,
     Order,
     OrderEvent,
     OrderItem,
     OrderStateChange,
-    Rating,
 )
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
-
-
-# --- Tokens -------------------------------------------------------------------------------
-
-
-def token_for_login(*, user) -> ApiToken:
-    """The user's token, replaced by a fresh key when the old one has expired."""
-    token, created = ApiToken.objects.get_or_create(user=user)
-    if not created and token.expired:
-        token.delete()
-        token = ApiToken.objects.create(user=user)
-    return token
-
-
-# --- Users and groups -----------------------------------------------------------------------
-
-
-def group_add_user(*, group_name: str, user) -> bool:
-    """Put the user in the group; False when they were a member already."""
-    group = Group.objects.get_or_create(name=group_name)[0]
-    if group.user_set.filter(pk=user.pk).exists():
-        return False
-    group.user_set.add(user)
-    roles.forget_groups(user)
-    return True
-
-
-def group_remove_user(*, group_name: str, user) -> bool:
-    """Take the user out of the group; False when they were not a member."""
-    group = Group.objects.get_or_create(name=group_name)[0]
-    if not group.user_set.filter(pk=user.pk).exists():
-        return False
-    group.user_set.remove(user)
-    roles.forget_groups(user)
-    return True
-
-
-def user_deleted(instance, **kwargs) -> None:
-    """A user's deletion (Django's own admin, a shell) takes their ratings, orders and cart
-    with it.
-
-    Users belong to django.contrib.auth, whose writes pass no service of ours: the app
-    connects this to the user model's post_delete (apps.py).
-    """
-    caching.invalidate(caching.MENU, caching.ORDERS, caching.cart(instance.pk))
-
-
-def user_saved(created=False, update_fields=None, **kwargs) -> None:
-    """A user's name shows on the orders they placed or deliver: renaming one (Django's
-    admin, a shell) changes those answers. Connected to the user model's post_save (apps.py).
-    """
-    if created or (update_fields and "username" not in update_fields):
-        return
-    caching.invalidate(caching.ORDERS)
-
-
-# --- Menu ---------------------------------------------------------------------------------
-
-
-def menu_load(*, fixture: Path) -> bool:
-    """Load a menu fixture into a database that has no menu yet; False when it has one."""
-    if Category.objects.exists():
-        return False
-    call_command("loaddata", str(fixture), verbosity=0)
-    caching.invalidate(caching.MENU)
-    return True
-
-
-def category_save(*, category: Category) -> Category:
-    """Create or update a category; a new one without a slug gets one from its title.
-
-    The slug is derived on create only: renaming a category keeps its URLs stable.
-    """
-    if category._state.adding and not category.slug:
-        category.slug = slugify(category.title)[:255]
-        if not category.slug:
-            raise NoSlugInTitle()
-    if Category.objects.filter(slug=category.slug).exclude(pk=category.pk).exists():
-        raise SlugTaken(category.slug)
-    try:
-        # A savepoint: the unique index settles a concurrent twin that passed the check.
-        with transaction.atomic():
-            category.save()
-    except IntegrityError:
-        raise SlugTaken(category.slug) from None
-    caching.invalidate(caching.MENU)
-    return category
-
-
-def category_delete(*, category: Category) -> None:
-    """Delete a category; one that still lists dishes raises ProtectedError (PROTECT)."""
-    category.delete()
-    caching.invalidate(caching.MENU)
-
-
-def menu_item_save(*, item: MenuItem, fields: Iterable[str] | None = None) -> MenuItem:
-    """Save a dish: a new one whole, a changed one only in the `fields` its editor changed.
-
-    A dish read before an order took some of its stock must not write the old stock back: a
-    new price saved whole would undo what the order took.
-    """
-    item.save(update_fields=None if fields is None else list(fields))
-    caching.invalidate(caching.MENU)
-    return item
-
-
-def menu_item_delete(*, item: MenuItem) -> None:
-    """Delete a dish; orders keep their lines, which no longer point at it."""
-    item.delete()
-    caching.invalidate(caching.MENU, caching.ORDERS)  # the lines' menuitem_id is now null
-
-
-def rating_create(*, user, menuitem: MenuItem, rating: int) -> Rating:
-    """Rate a dish; each user rates a dish once."""
-    if Rating.objects.filter(user=user, menuitem=menuitem).exists():
-        raise AlreadyRated()
-    try:
-        # A savepoint, so the constraint that catches a concurrent duplicate leaves the
-        # surrounding transaction usable.
-        with transaction.atomic():
-            created = Rating.objects.create(user=user, menuitem=menuitem, rating=rating)
-    except IntegrityError:
-        raise AlreadyRated() from None
-    caching.invalidate(caching.MENU)
-    return created
-
-
-def rating_set(*, rating: Rating, value: int) -> Rating:
-    rating.rating = value
-    rating.save(update_fields=["rating"])
-    caching.invalidate(caching.MENU)
-    return rating
-
-
-def rating_delete(*, rating: Rating) -> None:
-    rating.delete()
-    caching.invalidate(caching.MENU)
-
-
-# --- Cart ---------------------------------------------------------------------------------
-
-
-def cart_add_item(*, user, menuitem: MenuItem, quantity: int) -> tuple[Cart, bool]:
-    """Add to the user's cart, merging with a line for the same dish; True when a line is new.
-
-    One statement, atomic on its own: insert the line, or add to the existing one as long as
-    it stays within the bound. Racing adds of the same dish are applied one after the other
-    by the database and none is lost; an add that would pass the bound changes nothing.
-    """
-    if not menuitem.orderable:
-        raise NotOrderable(menuitem.title)
-    # A cart holds no stock, but never asks for more than is left when it is filled.
-    bound = QUANTITY_MAX if menuitem.stock is None else min(QUANTITY_MAX, menuitem.stock)
-    row = None
-    if quantity <= bound:
-        with connection.cursor() as cursor:
-            cursor.execute(_cart_upsert_sql(), [user.pk, menuitem.pk, quantity, bound])
-            row = cursor.fetchone()
-    if row is None:
-        raise _too_many(menuitem)
-    line_id, total = row
-    # An existing line holds at least 1, so only a new line ends at exactly `quantity`.
-    caching.invalidate(caching.cart(user.pk))
-    line = Cart(pk=line_id, user=user, menuitem=menuitem, quantity=total)
-    return line, total == quantity
-
-
-@functools.cache
-def _cart_upsert_sql() -> str:
-    # Django's ORM cannot add to the existing value on conflict; PostgreSQL and SQLite
-    # (3.35+) both speak this.
-    table = connection.ops.quote_name(Cart._meta.db_table)
-    return (
-        f"INSERT INTO {table} (user_id, menuitem_id, quantity) VALUES (%s, %s, %s) "
-        f"ON CONFLICT (user_id, menuitem_id) DO UPDATE "
-        f"SET quantity = {table}.quantity + excluded.quantity "
-        f"WHERE {table}.quantity + excluded.quantity <= %s "
-        f"RETURNING id, quantity"
-    )
-
-
-def _too_many(menuitem: MenuItem) -> DomainError:
-    if menuitem.stock is not None and menuitem.stock < QUANTITY_MAX:
-        return StockShort(menuitem.title, menuitem.stock)
-    return CartLineTooLarge()
-
-
-def cart_set_quantity(*, line: Cart, quantity: int) -> Cart:
-    if line.menuitem.stock is not None and quantity > line.menuitem.stock:
-        raise _too_many(line.menuitem)
-    line.quantity = quantity
-    line.save(update_fields=["quantity"])
-    caching.invalidate(caching.cart(line.user_id))
-    return line
-
-
-def cart_remove_line(*, line: Cart) -> None:
-    line.delete()
-    caching.invalidate(caching.cart(line.user_id))
-
-
-def cart_clear(*, user) -> int:
-    deleted, _ = Cart.objects.filter(user=user).delete()
-    caching.invalidate(caching.cart(user.pk))
-    return deleted
-
-
-# --- Orders -------------------------------------------------------------------------------
 
 
 def order_place(

@@ -1,0 +1,83 @@
+"""Writes to a customer's cart: adding, changing and removing lines."""
+
+import functools
+
+from django.db import connection
+
+from .. import caching
+from ..errors import (
+    CartLineTooLarge,
+    DomainError,
+    NotOrderable,
+    StockShort,
+)
+from ..models import (
+    QUANTITY_MAX,
+    Cart,
+    MenuItem,
+)
+
+
+def cart_add_item(*, user, menuitem: MenuItem, quantity: int) -> tuple[Cart, bool]:
+    """Add to the user's cart, merging with a line for the same dish; True when a line is new.
+
+    One statement, atomic on its own: insert the line, or add to the existing one as long as
+    it stays within the bound. Racing adds of the same dish are applied one after the other
+    by the database and none is lost; an add that would pass the bound changes nothing.
+    """
+    if not menuitem.orderable:
+        raise NotOrderable(menuitem.title)
+    # A cart holds no stock, but never asks for more than is left when it is filled.
+    bound = QUANTITY_MAX if menuitem.stock is None else min(QUANTITY_MAX, menuitem.stock)
+    row = None
+    if quantity <= bound:
+        with connection.cursor() as cursor:
+            cursor.execute(_cart_upsert_sql(), [user.pk, menuitem.pk, quantity, bound])
+            row = cursor.fetchone()
+    if row is None:
+        raise _too_many(menuitem)
+    line_id, total = row
+    # An existing line holds at least 1, so only a new line ends at exactly `quantity`.
+    caching.invalidate(caching.cart(user.pk))
+    line = Cart(pk=line_id, user=user, menuitem=menuitem, quantity=total)
+    return line, total == quantity
+
+
+@functools.cache
+def _cart_upsert_sql() -> str:
+    # Django's ORM cannot add to the existing value on conflict; PostgreSQL and SQLite
+    # (3.35+) both speak this.
+    table = connection.ops.quote_name(Cart._meta.db_table)
+    return (
+        f"INSERT INTO {table} (user_id, menuitem_id, quantity) VALUES (%s, %s, %s) "
+        f"ON CONFLICT (user_id, menuitem_id) DO UPDATE "
+        f"SET quantity = {table}.quantity + excluded.quantity "
+        f"WHERE {table}.quantity + excluded.quantity <= %s "
+        f"RETURNING id, quantity"
+    )
+
+
+def _too_many(menuitem: MenuItem) -> DomainError:
+    if menuitem.stock is not None and menuitem.stock < QUANTITY_MAX:
+        return StockShort(menuitem.title, menuitem.stock)
+    return CartLineTooLarge()
+
+
+def cart_set_quantity(*, line: Cart, quantity: int) -> Cart:
+    if line.menuitem.stock is not None and quantity > line.menuitem.stock:
+        raise _too_many(line.menuitem)
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    caching.invalidate(caching.cart(line.user_id))
+    return line
+
+
+def cart_remove_line(*, line: Cart) -> None:
+    line.delete()
+    caching.invalidate(caching.cart(line.user_id))
+
+
+def cart_clear(*, user) -> int:
+    deleted, _ = Cart.objects.filter(user=user).delete()
+    caching.invalidate(caching.cart(user.pk))
+    return deleted
