@@ -1,7 +1,7 @@
 """Django admin for every model of the app; users, groups and tokens come from their own apps.
 
 Every save, delete and action goes through the same functions as the API's writes
-(services.py; webhooks.py for webhook endpoints), so a rule and its side effects (the shared
+(services/; webhooks/ for webhook endpoints), so a rule and its side effects (the shared
 caches, order events) are the same whichever door a change comes through.
 """
 

@@ -1,14 +1,17 @@
-"""Shared caches that stay exact: menu pages, pages of orders (kept apart for each way of
-seeing orders, order_policy.visibility_key), carts, and the totals of order lists.
+"""Shared caches, each keyed by the versions of what it was computed from: menu pages, pages of
+orders (kept apart for each way of seeing orders, order_policy.visibility_key), carts, and the
+totals of order lists.
 
 Each cached value lives in the configured cache (Redis in production, shared by every
 worker) under a key that carries the versions of what it was computed from: "menu" for
 categories, dishes and ratings, "orders" for orders, "cart:<user id>" for one user's cart (a
 cart's answer carries the menu's version too). Credentials are never cached here: see
-authentication.py. Every write to those tables bumps the version (services.py calls invalidate())
-at once and again when its transaction commits, so the next read, through any worker,
-computes afresh. A read that raced a write can only store its value under a version that
-nobody asks for again.
+authentication.py. A write through the services (services/ calls invalidate()), the admin's
+included, and a user saved or deleted by any path (apps.py connects services.user_saved and
+user_deleted) bump the version at once and again when the transaction commits, so the next
+read, through any worker, computes afresh. Any other write that goes around the services (a
+queryset update() in a shell) is seen once the entries it affects reach their TTL. A read
+that raced a write can only store its value under a version that nobody asks for again.
 
 While Redis is unreachable every read misses and answers from the database, and the version
 bumps are lost. So every connection to Redis, the first one of a process and each one made
@@ -41,7 +44,7 @@ from .conditional import etag_for
 
 MENU, ORDERS = "menu", "orders"
 NAMESPACES = (MENU, ORDERS)
-TTL = 300  # seconds; a bound on memory, not on staleness (versions handle that)
+TTL = 300  # seconds; bounds memory, and how long a write around the services goes unseen
 # A cart's version is kept a week from when it was first needed: a cart left alone then stops
 # taking room. Its next version starts afresh from the clock, later than any it had before,
 # so nothing kept under an earlier one can come back. The shared namespaces' are kept for good.
@@ -203,8 +206,8 @@ def cached_response(
     `scope` names whose answer it is where the answer depends on the caller (order_policy's
     visibility keys); an empty scope is an answer the same for everyone. A `tagged` answer
     gets the data's ETag, computed once when the data is built and kept beside it. A plain
-    JSON answer is kept as the bytes it was rendered to, so a hit renders nothing: 43 us of a
-    490 us menu read in process, and 11 us more of unpickling the data it no longer needs.
+    JSON answer is kept as the bytes it was rendered to, so a hit neither renders nor unpickles
+    the data.
     Other formats (the browsable API) are kept as data and rendered each time.
     """
     # The full URL: the query string selects the page, and the host goes into next/previous.

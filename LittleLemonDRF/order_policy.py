@@ -1,9 +1,9 @@
 """Who may see an order, change which of its fields, move it where, and delete it.
 
 Plain functions and tables over roles.py, as roles.py is for roles: the order views,
-permission classes, filters, selectors, services, the admin (and its actions) all ask here,
-so changing who may do what to an order is a change to this module alone. The moves of an
-order are data (MOVES): the 409's `allowed` list and the admin's actions are computed from it.
+permission classes, filters, selectors, services, the admin (and its actions) ask here. The
+moves of an order are data (MOVES): the 409's `allowed` list and the admin's actions are
+computed from it.
 """
 
 from collections.abc import Collection
@@ -52,7 +52,7 @@ MOVES: dict[tuple[str, str], Move] = {
 ETA_STATES = frozenset(to for (_, to), move in MOVES.items() if move.takes_eta)
 
 # Payment changes a caller may ask for: (from, to) -> who. Cancelling a paid order makes it
-# refund_due by itself (services.order_cancel).
+# refund_due by itself (services.order_update).
 PAYMENT_CHANGES: dict[tuple[str, str], frozenset[str]] = {
     (Payment.UNPAID, Payment.PAID): frozenset({MANAGER, CREW}),
     (Payment.REFUND_DUE, Payment.REFUNDED): frozenset({MANAGER}),

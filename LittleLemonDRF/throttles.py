@@ -69,8 +69,8 @@ class _Histories:
 
     Where there is no Redis (or while it is unreachable) a process counts for itself. Django's
     local-memory cache would do, but it pickles every value: a history is one timestamp per
-    request in the window, so each request would copy it out and back twice, which cost more
-    than the rest of an anonymous menu read (2,000 timestamps at the bench's lifted rate).
+    request in the window, so each request would copy the whole history out and back, a cost
+    that grows with the rate.
     Read and written under _local_lock. Least recently used clients are forgotten first.
     """
 
