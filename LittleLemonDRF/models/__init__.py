@@ -21,6 +21,7 @@ from .bounds import (
 from .events import EVENT_ORDER_LOCK, OrderEvent
 from .menu import ORDERABLE, Cart, Category, MenuItem, Rating
 from .orders import Order, OrderItem, OrderManager, OrderQuerySet, OrderStateChange
+from .restaurant import Closure, Restaurant, ServiceHours, SlotTaken
 from .webhooks import WEBHOOK_URL_MAX, Webhook, WebhookDelivery
 
 __all__ = [
@@ -52,4 +53,8 @@ __all__ = [
     "Rating",
     "Webhook",
     "WebhookDelivery",
+    "Closure",
+    "Restaurant",
+    "ServiceHours",
+    "SlotTaken",
 ]

@@ -23,6 +23,7 @@ class OrderManager(models.Manager.from_queryset(OrderQuerySet)):
 
 class Order(models.Model):
     class State(models.TextChoices):
+        SCHEDULED = "scheduled"
         PLACED = "placed"
         ACCEPTED = "accepted"
         PREPARING = "preparing"
@@ -80,6 +81,11 @@ class Order(models.Model):
     total = models.DecimalField(max_digits=12, decimal_places=2)
     date = models.DateField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name="placed at")
+    # The slot the order holds (its start), null where its fulfilment had no service hours;
+    # a `scheduled` order goes to the kitchen at release_at, fixed when it is placed.
+    slot = models.DateTimeField(null=True, blank=True, db_index=True)
+    asap = models.BooleanField(default=True, verbose_name="as soon as possible")
+    release_at = models.DateTimeField(null=True, blank=True, editable=False)
     idempotency_key = models.CharField(
         max_length=IDEMPOTENCY_KEY_MAX, blank=True, default="", editable=False
     )
@@ -94,6 +100,12 @@ class Order(models.Model):
                 fields=["user", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="order_idempotency_key_per_user",
+            ),
+        ]
+        indexes = [
+            # The release of scheduled orders reads only these.
+            models.Index(
+                fields=["release_at"], condition=Q(state="scheduled"), name="order_release_due"
             ),
         ]
 
@@ -129,7 +141,9 @@ class Order(models.Model):
         changes = getattr(self, "changes", None)
         if changes is None:
             changes = list(self.history.select_related("by"))
-        placed = OrderStateChange(state=self.State.PLACED, at=self.created_at, by=self.user)
+        # An order placed for later started `scheduled`; only those have a release time.
+        first = self.State.PLACED if self.release_at is None else self.State.SCHEDULED
+        placed = OrderStateChange(state=first, at=self.created_at, by=self.user)
         return [placed, *changes]
 
 
