@@ -20,11 +20,34 @@ from .bounds import (
 )
 from .events import EVENT_ORDER_LOCK, OrderEvent
 from .menu import ORDERABLE, Cart, Category, MenuItem, Rating
+from .options import (
+    ALLERGENS,
+    DELTA_MAX,
+    DELTA_RULE,
+    DIETS,
+    GROUP_PICKS_MAX,
+    GROUP_RULE,
+    LINE_NOTE_MAX,
+    OptionChoice,
+    OptionGroup,
+    Refund,
+)
 from .orders import Order, OrderItem, OrderManager, OrderQuerySet, OrderStateChange
 from .restaurant import Closure, Restaurant, ServiceHours, SlotTaken
+from .tables import Reservation, Table
 from .webhooks import WEBHOOK_URL_MAX, Webhook, WebhookDelivery
 
 __all__ = [
+    "ALLERGENS",
+    "DELTA_MAX",
+    "DELTA_RULE",
+    "DIETS",
+    "GROUP_PICKS_MAX",
+    "GROUP_RULE",
+    "LINE_NOTE_MAX",
+    "OptionChoice",
+    "OptionGroup",
+    "Refund",
     "EVENT_ORDER_LOCK",
     "IDEMPOTENCY_KEY_MAX",
     "NOTE_MAX",
@@ -53,6 +76,8 @@ __all__ = [
     "Rating",
     "Webhook",
     "WebhookDelivery",
+    "Reservation",
+    "Table",
     "Closure",
     "Restaurant",
     "ServiceHours",

@@ -44,6 +44,9 @@ class MenuItem(models.Model):
     stock = models.PositiveIntegerField(
         null=True, blank=True, help_text="Portions left; empty when not counted."
     )
+    # Sorted lists of codes (options.ALLERGENS, options.DIETS), checked by the serializer.
+    allergens = models.JSONField(default=list, blank=True)
+    diets = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -102,12 +105,19 @@ class Cart(models.Model):
     )
     menuitem = models.ForeignKey(MenuItem, on_delete=models.CASCADE, related_name="cart_lines")
     quantity = models.PositiveSmallIntegerField()
+    note = models.CharField(max_length=200, blank=True, default="")
+    # [{"id", "name"}] of the choices picked, by id; the name names a choice deleted since.
+    picks = models.JSONField(default=list, blank=True, editable=False)
+    # The line's identity beside its dish: its choice ids, sorted, and its note (options.py).
+    signature = models.CharField(max_length=2048, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["id"]
         verbose_name = "cart line"
         constraints = [
-            models.UniqueConstraint(fields=["user", "menuitem"], name="cart_one_line_per_item"),
+            models.UniqueConstraint(
+                fields=["user", "menuitem", "signature"], name="cart_one_line_per_pick"
+            ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1) & Q(quantity__lte=QUANTITY_MAX),
                 name="cart_quantity_in_range",
@@ -120,8 +130,26 @@ class Cart(models.Model):
 
     @property
     def unit_price(self) -> Decimal:
-        return self.menuitem.price
+        """The dish's price now plus the deltas of its picked choices that still exist."""
+        return self.menuitem.price + sum(
+            (choice.price_delta for _, _, choice in self.picked if choice is not None),
+            Decimal("0.00"),
+        )
 
     @property
     def price(self) -> Decimal:
-        return self.menuitem.price * self.quantity
+        return self.unit_price * self.quantity
+
+    @property
+    def picked(self) -> list[tuple]:
+        """(id, name when picked, the OptionChoice now or None once deleted) per pick.
+
+        Read for a whole page by options.read_picks(); a line that picked nothing needs no
+        query, and one read alone reads its choices.
+        """
+        if not hasattr(self, "_picked"):
+            from .options import OptionChoice  # options builds on this module
+
+            found = OptionChoice.objects.in_bulk([pick["id"] for pick in self.picks])
+            self._picked = [(p["id"], p["name"], found.get(p["id"])) for p in self.picks]
+        return self._picked

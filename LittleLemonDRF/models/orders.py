@@ -1,5 +1,7 @@
 """Orders, their lines and the history of their states."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Q
@@ -44,6 +46,7 @@ class Order(models.Model):
     class PaymentStatus(models.TextChoices):
         UNPAID = "unpaid"
         PAID = "paid"
+        PARTIALLY_REFUNDED = "partially_refunded"
         REFUND_DUE = "refund_due"
         REFUNDED = "refunded"
 
@@ -71,7 +74,7 @@ class Order(models.Model):
         max_length=4, choices=PaymentMethod.choices, default=PaymentMethod.CASH
     )
     payment_status = models.CharField(
-        max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+        max_length=18, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
     )
     eta = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=NOTE_MAX, blank=True, default="")
@@ -79,6 +82,13 @@ class Order(models.Model):
     cancel_reason = models.CharField(max_length=NOTE_MAX, null=True, blank=True)  # noqa: DJ001
     # Wide enough for 100 of a 9999.99 dish on every line of a large order.
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    # The bill (bill.py), fixed at placement from the restaurant's settings of that moment.
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    delivery_fee = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    tip = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    tax = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    tax_added = models.BooleanField(default=False, editable=False)
+    refunded = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     date = models.DateField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name="placed at")
     # The slot the order holds (its start), null where its fulfilment had no service hours;
@@ -178,12 +188,12 @@ class OrderItem(models.Model):
     price = models.DecimalField(max_digits=9, decimal_places=2)
     # Whether placing the order took this quantity off the dish's stock (to give it back).
     counted = models.BooleanField(default=False, editable=False)
+    # [{"name", "price_delta"}] as picked, and the line's note: copied, like title and price.
+    choices = models.JSONField(default=list, blank=True)
+    note = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["order", "menuitem"], name="orderitem_one_per_item"),
-        ]
 
     def __str__(self):
         return f"{self.quantity} x {self.title}"

@@ -32,7 +32,9 @@ def cart_add_item(*, user, menuitem: MenuItem, quantity: int) -> tuple[Cart, boo
     row = None
     if quantity <= bound:
         with connection.cursor() as cursor:
-            cursor.execute(_cart_upsert_sql(), [user.pk, menuitem.pk, quantity, bound])
+            cursor.execute(
+                _cart_upsert_sql(), [user.pk, menuitem.pk, quantity, "", "", "[]", bound]
+            )
             row = cursor.fetchone()
     if row is None:
         raise _too_many(menuitem)
@@ -48,9 +50,11 @@ def _cart_upsert_sql() -> str:
     # Django's ORM cannot add to the existing value on conflict; PostgreSQL and SQLite
     # (3.35+) both speak this.
     table = connection.ops.quote_name(Cart._meta.db_table)
+    picks = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
     return (
-        f"INSERT INTO {table} (user_id, menuitem_id, quantity) VALUES (%s, %s, %s) "
-        f"ON CONFLICT (user_id, menuitem_id) DO UPDATE "
+        f"INSERT INTO {table} (user_id, menuitem_id, quantity, note, signature, picks) "
+        f"VALUES (%s, %s, %s, %s, %s, {picks}) "
+        f"ON CONFLICT (user_id, menuitem_id, signature) DO UPDATE "
         f"SET quantity = {table}.quantity + excluded.quantity "
         f"WHERE {table}.quantity + excluded.quantity <= %s "
         f"RETURNING id, quantity"

@@ -230,11 +230,11 @@ def _give_back_stock(order: Order) -> None:
     Called with the order row locked and once per order (only an open order is cancelled or
     deleted open), so the portions go back exactly once.
     """
-    taken = dict(
-        order.items.filter(counted=True, menuitem__isnull=False).values_list(
-            "menuitem_id", "quantity"
-        )
-    )
+    taken = {}  # a dish may be on several lines, with different choices
+    for dish_id, quantity in order.items.filter(counted=True, menuitem__isnull=False).values_list(
+        "menuitem_id", "quantity"
+    ):
+        taken[dish_id] = taken.get(dish_id, 0) + quantity
     dishes = list(
         MenuItem.objects.select_for_update(no_key=True)
         .filter(pk__in=taken, stock__isnull=False)
