@@ -18,11 +18,16 @@ class OrderEvent(models.Model):
     class Type(models.TextChoices):
         CREATED = "order.created"
         UPDATED = "order.updated"
+        RESERVATION_CREATED = "reservation.created"
+        RESERVATION_UPDATED = "reservation.updated"
 
     id = models.BigAutoField(primary_key=True)
-    type = models.CharField(max_length=16, choices=Type.choices)
+    type = models.CharField(max_length=24, choices=Type.choices)
     # No foreign keys: an event outlives an order deleted as a correction, and its people.
-    order_id = models.BigIntegerField(db_index=True)
+    # An event is about an order or, for the reservation types, a reservation: the other is
+    # NULL, so order readers (the stream) find no order for a reservation's event.
+    order_id = models.BigIntegerField(db_index=True, null=True, blank=True)
+    reservation_id = models.BigIntegerField(db_index=True, null=True, blank=True)
     customer_id = models.BigIntegerField()
     crew_id = models.BigIntegerField(null=True, blank=True)
     previous_crew_id = models.BigIntegerField(null=True, blank=True)
@@ -32,6 +37,8 @@ class OrderEvent(models.Model):
         ordering = ["id"]
 
     def __str__(self):
+        if self.reservation_id is not None:
+            return f"#{self.pk} {self.type} of reservation {self.reservation_id}"
         return f"#{self.pk} {self.type} of order {self.order_id}"
 
     @classmethod
