@@ -35,7 +35,6 @@ from .options import (
 from .orders import Order, OrderItem, OrderManager, OrderQuerySet, OrderStateChange
 from .restaurant import Closure, Restaurant, ServiceHours, SlotTaken
 from .tables import Reservation, Table
-from .tables import Reservation, Table
 from .webhooks import WEBHOOK_URL_MAX, Webhook, WebhookDelivery
 
 __all__ = [
@@ -77,8 +76,6 @@ __all__ = [
     "Rating",
     "Webhook",
     "WebhookDelivery",
-    "Reservation",
-    "Table",
     "Reservation",
     "Table",
     "Closure",
