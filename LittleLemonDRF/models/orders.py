@@ -88,6 +88,9 @@ class Order(models.Model):
     tip = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
     tax = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     tax_added = models.BooleanField(default=False, editable=False)
+    tax_rate = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("0.00"), editable=False
+    )
     refunded = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
     date = models.DateField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, verbose_name="placed at")
