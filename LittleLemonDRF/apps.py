@@ -7,20 +7,12 @@ class LittleLemonDRFConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
-        from django.db.models.signals import post_delete, post_save, pre_save
+        from django.db.models.signals import post_save, pre_save
 
-        from . import authentication, checks, schema, services  # noqa: F401  (checks, schema)
+        from . import authentication, cache_dependencies, checks, schema  # noqa: F401  (checks, schema)
 
-        post_delete.connect(
-            services.user_deleted,
-            sender=get_user_model(),
-            dispatch_uid="littlelemon-user-deleted",
-        )
-        post_save.connect(
-            services.user_saved,
-            sender=get_user_model(),
-            dispatch_uid="littlelemon-user-saved",
-        )
+        # Every write of what a cache reads forgets it, whichever way it is made.
+        cache_dependencies.connect()
         # A saved password that differs from the stored one ends the user's tokens, whoever
         # saves it (authentication.py).
         pre_save.connect(

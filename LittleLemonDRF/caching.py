@@ -1,31 +1,25 @@
 """Shared caches, each keyed by the versions of what it was computed from: menu pages, pages of
-orders (kept apart for each way of seeing orders, order_policy.visibility_key), carts, and the
-totals of order lists.
+orders (kept apart for each way of seeing orders, order_policy.visibility_key), carts, the
+totals of order lists, and the restaurant's clock settings.
 
 Each cached value lives in the configured cache (Redis in production, shared by every
-worker) under a key that carries the versions of what it was computed from: "menu" for
-categories, dishes and ratings, "orders" for orders, "cart:<user id>" for one user's cart (a
-cart's answer carries the menu's version too). Credentials are never cached here: see
-authentication.py. A write through the services (services/ calls invalidate()), the admin's
-included, and a user saved or deleted by any path (apps.py connects services.user_saved and
-user_deleted) bump the version at once and again when the transaction commits, so the next
-read, through any worker, computes afresh. Any other write that goes around the services (a
-queryset update() in a shell) is seen once the entries it affects reach their TTL. A read
-that raced a write can only store its value under a version that nobody asks for again.
+worker) under a key that carries the versions of its namespaces: "menu", "orders", "clock",
+and "cart:<user id>" for one user's cart (a cart's answer carries the menu's version too).
+Credentials are never cached here: see authentication.py. What each namespace is computed
+from is declared once, in cache_dependencies.py, and every write of those models, by any
+path, bumps its versions at once and again when the transaction commits, so the next read,
+through any worker, computes afresh. A read that raced a write can only store its value under
+a version that nobody asks for again.
 
 While Redis is unreachable every read misses and answers from the database, and the version
 bumps are lost. So every connection to Redis, the first one of a process and each one made
 again after a failure, bumps every version before this process reads from the cache again:
 whatever was cached before the outage (a Redis that keeps its data across a restart still has
 it) is never served after it. A worker that saw no failure itself still reconnects, because
-a Redis that went away dropped its connections too.
-
-A Redis that hangs instead (it takes connections and answers nothing) would cost each cache
-call its timeout; after one call failed, this process asks it nothing for a second
-(breaker.py guards every connection of the pool), so a request pays one timeout at most.
+a Redis that went away dropped its connections too. When Redis is asked after a failure is
+breaker.py's decision alone.
 """
 
-import functools
 import hashlib
 import time
 
@@ -40,11 +34,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from . import breaker
-from .conditional import etag_for
 
 MENU, ORDERS = "menu", "orders"
-NAMESPACES = (MENU, ORDERS)
-TTL = 300  # seconds; bounds memory, and how long a write around the services goes unseen
+CLOCK = "clock"  # the restaurant's settings, hours and closures (clock/config.py)
+NAMESPACES = (MENU, ORDERS, CLOCK)
+CART = "cart"  # one namespace per user: cart(user_id)
+TTL = 300  # seconds; bounds memory, and how long a write no hook sees goes unseen
 # A cart's version is kept a week from when it was first needed: a cart left alone then stops
 # taking room. Its next version starts afresh from the clock, later than any it had before,
 # so nothing kept under an earlier one can come back. The shared namespaces' are kept for good.
@@ -104,7 +99,7 @@ def cart(user_id: int) -> str:
     answers are kept under the menu's namespace as well (their lines show the dishes as they
     are now), and that one a reconnect does bump. Its version is kept for CART_VERSION_TTL.
     """
-    return f"cart:{user_id}"
+    return f"{CART}:{user_id}"
 
 
 def invalidate(*namespaces: str) -> None:
@@ -112,14 +107,32 @@ def invalidate(*namespaces: str) -> None:
 
     Now, so that reads inside the writing transaction see the change; at commit, because a
     concurrent read may have stored the pre-commit state under the version bumped first.
-    Outside a transaction the write has committed already, and once is enough.
-    Services call it after each write: they are the one place that knows what changed.
+    Outside a transaction the write has committed already, and once is enough. Writers do
+    not call it: cache_dependencies does, for every write of what a namespace reads.
     """
-    in_transaction = transaction.get_connection().in_atomic_block
     for namespace in namespaces:
         _bump(namespace)
-        if in_transaction:
-            transaction.on_commit(functools.partial(_bump, namespace))
+    connection = transaction.get_connection()
+    if namespaces and connection.in_atomic_block:
+        _at_commit(connection).update(namespaces)
+
+
+class _AtCommit(set):
+    """The namespaces to bump again when the transaction commits, each once."""
+
+    def __call__(self) -> None:
+        for namespace in self:
+            _bump(namespace)
+
+
+def _at_commit(connection) -> _AtCommit:
+    # One callback a transaction, however many writes it makes. A callback that a rolled
+    # back savepoint took off the list no longer counts, and a new one is registered.
+    pending = getattr(connection, "_cache_at_commit", None)
+    if pending is None or not any(entry[1] is pending for entry in connection.run_on_commit):
+        pending = connection._cache_at_commit = _AtCommit()
+        transaction.on_commit(pending)
+    return pending
 
 
 def _bump(namespace: str) -> None:
@@ -221,6 +234,9 @@ def cached_response(
     response = build()
     if response.status_code != status.HTTP_200_OK:
         return response
+    # Imported here: conditional reads the shapes, which sit above the cache.
+    from .conditional import etag_for
+
     etag = etag_for(response.data) if tagged else None
     if etag:
         response["ETag"] = etag

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
-from LittleLemonDRF import caching, services
+from LittleLemonDRF import services
 from LittleLemonDRF.models import Cart, Category, MenuItem, Order
 
 User = get_user_model()
@@ -51,7 +51,6 @@ def make_menu_items(count, *, category=None, price="5.00"):
         MenuItem(title=f"Dish {next(_seq)}", price=Decimal(price), category=category)
         for _ in range(count)
     )
-    caching.invalidate(caching.MENU)  # bulk_create passes no service: say what changed
     return items
 
 

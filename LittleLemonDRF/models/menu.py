@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ..cache_dependencies import ReportingQuerySet
 from .bounds import (
     PRICE_MAX,
     PRICE_MIN,
@@ -23,6 +24,8 @@ from .bounds import (
 class Category(models.Model):
     slug = models.SlugField(max_length=255, unique=True)
     title = models.CharField(max_length=255, db_index=True)
+
+    objects = ReportingQuerySet.as_manager()
 
     class Meta:
         ordering = ["title", "id"]
@@ -47,6 +50,8 @@ class MenuItem(models.Model):
     # Sorted lists of codes (options.ALLERGENS, options.DIETS), checked by the serializer.
     allergens = models.JSONField(default=list, blank=True)
     diets = models.JSONField(default=list, blank=True)
+
+    objects = ReportingQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -82,6 +87,8 @@ class Rating(models.Model):
     )
     rating = models.PositiveSmallIntegerField()
 
+    objects = ReportingQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -110,6 +117,8 @@ class Cart(models.Model):
     picks = models.JSONField(default=list, blank=True, editable=False)
     # The line's identity beside its dish: its choice ids, sorted, and its note (options.py).
     signature = models.CharField(max_length=2048, blank=True, default="", editable=False)
+
+    objects = ReportingQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

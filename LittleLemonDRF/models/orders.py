@@ -7,11 +7,12 @@ from django.db import models
 from django.db.models import BooleanField, Q
 from django.utils import timezone
 
+from ..cache_dependencies import ReportingQuerySet
 from .bounds import IDEMPOTENCY_KEY_MAX, NOTE_MAX
 from .menu import MenuItem
 
 
-class OrderQuerySet(models.QuerySet):
+class OrderQuerySet(ReportingQuerySet):
     def with_status(self):
         """Orders with the course's `status` as a column, to filter and read in queries."""
         done = Q(state__in=Order.DONE)
@@ -171,6 +172,8 @@ class OrderStateChange(models.Model):
     )
     reason = models.CharField(max_length=NOTE_MAX, null=True, blank=True)  # noqa: DJ001
 
+    objects = ReportingQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
 
@@ -194,6 +197,8 @@ class OrderItem(models.Model):
     # [{"name", "price_delta"}] as picked, and the line's note: copied, like title and price.
     choices = models.JSONField(default=list, blank=True)
     note = models.CharField(max_length=200, blank=True, default="")
+
+    objects = ReportingQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 
+from ..cache_dependencies import ReportingQuerySet
 from .bounds import PRICE_MAX
 
 SLOT_MINUTES = (5, 10, 15, 20, 30, 60)
@@ -82,6 +83,8 @@ class Restaurant(models.Model):
     reservation_days_ahead = models.PositiveSmallIntegerField(default=30, validators=_range(0, 365))
     no_show_grace_minutes = models.PositiveSmallIntegerField(default=15, validators=_range(0, 240))
 
+    objects = ReportingQuerySet.as_manager()
+
     class Meta:
         verbose_name = "restaurant settings"
         verbose_name_plural = "restaurant settings"
@@ -134,6 +137,8 @@ class ServiceHours(models.Model):
         default=1, validators=_range(1, CAPACITY_MAX), help_text="Orders per slot."
     )
 
+    objects = ReportingQuerySet.as_manager()
+
     class Meta:
         ordering = ["fulfilment", "weekday", "opens"]
         verbose_name = "service hours"
@@ -159,6 +164,8 @@ class Closure(models.Model):
     starts = models.DateTimeField()
     ends = models.DateTimeField()
     reason = models.CharField(max_length=255, blank=True, default="")
+
+    objects = ReportingQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts", "id"]

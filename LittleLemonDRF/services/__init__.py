@@ -1,12 +1,12 @@
 """Writes with business rules. Services take the acting user and plain values, never a request.
 
 Every write of the app goes through here, the admin's included, so each rule and its message
-exist once, and so do the side effects of a write: the shared caches are invalidated here and
-nowhere else (caching.py explains the versions). One module per area, every service named here.
+exist once. The shared caches follow every write by themselves (cache_dependencies.py).
+One module per area, every service named here.
 """
 
 from ..errors import BadIdempotencyKey
-from .accounts import group_add_user, group_remove_user, token_for_login, user_deleted, user_saved
+from .accounts import group_add_user, group_remove_user, token_for_login
 from .cart import cart_add_item, cart_clear, cart_remove_line, cart_set_quantity
 from .menu import (
     category_delete,
@@ -41,6 +41,4 @@ __all__ = [
     "rating_delete",
     "rating_set",
     "token_for_login",
-    "user_deleted",
-    "user_saved",
 ]

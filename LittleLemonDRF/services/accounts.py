@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import Group
 
-from .. import caching, roles
+from .. import roles
 from ..models import (
     ApiToken,
 )
@@ -38,22 +38,3 @@ def group_remove_user(*, group_name: str, user) -> bool:
     group.user_set.remove(user)
     roles.forget_groups(user)
     return True
-
-
-def user_deleted(instance, **kwargs) -> None:
-    """A user's deletion (Django's own admin, a shell) takes their ratings, orders and cart
-    with it.
-
-    Users belong to django.contrib.auth, whose writes pass no service of ours: the app
-    connects this to the user model's post_delete (apps.py).
-    """
-    caching.invalidate(caching.MENU, caching.ORDERS, caching.cart(instance.pk))
-
-
-def user_saved(created=False, update_fields=None, **kwargs) -> None:
-    """A user's name shows on the orders they placed or deliver: renaming one (Django's
-    admin, a shell) changes those answers. Connected to the user model's post_save (apps.py).
-    """
-    if created or (update_fields and "username" not in update_fields):
-        return
-    caching.invalidate(caching.ORDERS)

@@ -3,8 +3,8 @@
 import functools
 
 from django.db import connection
+from django.db.models.signals import post_save
 
-from .. import caching
 from ..errors import (
     CartLineTooLarge,
     DomainError,
@@ -40,8 +40,10 @@ def cart_add_item(*, user, menuitem: MenuItem, quantity: int) -> tuple[Cart, boo
         raise _too_many(menuitem)
     line_id, total = row
     # An existing line holds at least 1, so only a new line ends at exactly `quantity`.
-    caching.invalidate(caching.cart(user.pk))
     line = Cart(pk=line_id, user=user, menuitem=menuitem, quantity=total)
+    # Raw SQL passes no signal: send the one the ORM would have sent, so that whatever
+    # listens (the caches, cache_dependencies.py) sees this write as any other.
+    post_save.send(Cart, instance=line, created=total == quantity, using=connection.alias)
     return line, total == quantity
 
 
@@ -72,16 +74,13 @@ def cart_set_quantity(*, line: Cart, quantity: int) -> Cart:
         raise _too_many(line.menuitem)
     line.quantity = quantity
     line.save(update_fields=["quantity"])
-    caching.invalidate(caching.cart(line.user_id))
     return line
 
 
 def cart_remove_line(*, line: Cart) -> None:
     line.delete()
-    caching.invalidate(caching.cart(line.user_id))
 
 
 def cart_clear(*, user) -> int:
     deleted, _ = Cart.objects.filter(user=user).delete()
-    caching.invalidate(caching.cart(user.pk))
     return deleted

@@ -7,7 +7,6 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from .. import caching
 from ..errors import (
     AlreadyRated,
     NoSlugInTitle,
@@ -25,7 +24,6 @@ def menu_load(*, fixture: Path) -> bool:
     if Category.objects.exists():
         return False
     call_command("loaddata", str(fixture), verbosity=0)
-    caching.invalidate(caching.MENU)
     return True
 
 
@@ -46,14 +44,12 @@ def category_save(*, category: Category) -> Category:
             category.save()
     except IntegrityError:
         raise SlugTaken(category.slug) from None
-    caching.invalidate(caching.MENU)
     return category
 
 
 def category_delete(*, category: Category) -> None:
     """Delete a category; one that still lists dishes raises ProtectedError (PROTECT)."""
     category.delete()
-    caching.invalidate(caching.MENU)
 
 
 def menu_item_save(*, item: MenuItem, fields: Iterable[str] | None = None) -> MenuItem:
@@ -63,14 +59,12 @@ def menu_item_save(*, item: MenuItem, fields: Iterable[str] | None = None) -> Me
     new price saved whole would undo what the order took.
     """
     item.save(update_fields=None if fields is None else list(fields))
-    caching.invalidate(caching.MENU)
     return item
 
 
 def menu_item_delete(*, item: MenuItem) -> None:
     """Delete a dish; orders keep their lines, which no longer point at it."""
     item.delete()
-    caching.invalidate(caching.MENU, caching.ORDERS)  # the lines' menuitem_id is now null
 
 
 def rating_create(*, user, menuitem: MenuItem, rating: int) -> Rating:
@@ -84,17 +78,14 @@ def rating_create(*, user, menuitem: MenuItem, rating: int) -> Rating:
             created = Rating.objects.create(user=user, menuitem=menuitem, rating=rating)
     except IntegrityError:
         raise AlreadyRated() from None
-    caching.invalidate(caching.MENU)
     return created
 
 
 def rating_set(*, rating: Rating, value: int) -> Rating:
     rating.rating = value
     rating.save(update_fields=["rating"])
-    caching.invalidate(caching.MENU)
     return rating
 
 
 def rating_delete(*, rating: Rating) -> None:
     rating.delete()
-    caching.invalidate(caching.MENU)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .. import caching, live, order_policy
+from .. import live, order_policy
 from ..errors import (
     BadIdempotencyKey,
     EmptyCart,
@@ -110,9 +110,7 @@ def _order_place(*, user, idempotency_key: str | None, details: dict) -> tuple[O
             line.menuitem.stock -= line.quantity
     if counted:
         MenuItem.objects.bulk_update(counted, ["stock"])
-        caching.invalidate(caching.MENU)  # stock and orderable show on the menu
     Cart.objects.filter(pk__in=[line.pk for line in lines]).delete()
-    caching.invalidate(caching.cart(user.pk))
     order.lines, order.changes = items, []
     _announce(order, OrderEvent.Type.CREATED)
     return order, True
@@ -182,7 +180,6 @@ def _announce(order: Order, kind: str, *, crew_before: int | None = None) -> Non
         crew_id=order.delivery_crew_id,
         previous_crew_id=crew_before if crew_before != order.delivery_crew_id else None,
     )
-    caching.invalidate(caching.ORDERS)
     transaction.on_commit(live.wake)
 
 
@@ -244,7 +241,6 @@ def _give_back_stock(order: Order) -> None:
         dish.stock = min(dish.stock + taken[dish.pk], STOCK_MAX)
     if dishes:
         MenuItem.objects.bulk_update(dishes, ["stock"])
-        caching.invalidate(caching.MENU)
 
 
 def order_delete(*, order: Order) -> None:
@@ -254,4 +250,3 @@ def order_delete(*, order: Order) -> None:
         if order.is_open:
             _give_back_stock(order)
         order.delete()
-    caching.invalidate(caching.ORDERS)
