@@ -64,12 +64,15 @@ DEPENDENCIES: dict[str, tuple[Reads, ...]] = {
         Reads("LittleLemonDRF.Category"),
         Reads("LittleLemonDRF.MenuItem"),
         Reads("LittleLemonDRF.Rating"),
+        Reads("LittleLemonDRF.OptionGroup"),
+        Reads("LittleLemonDRF.OptionChoice"),
     ),
     # Pages of orders with their lines, and their counts.
     caching.ORDERS: (
         Reads("LittleLemonDRF.Order"),
         Reads("LittleLemonDRF.OrderItem"),
         Reads("LittleLemonDRF.OrderStateChange"),
+        Reads("LittleLemonDRF.Refund"),
         # A deleted dish nulls its lines' menuitem_id (SET_NULL, which sends no signal).
         Reads("LittleLemonDRF.MenuItem", fields=()),
         # Names show on orders (customer, crew, who moved it); a deleted user nulls crew and by.

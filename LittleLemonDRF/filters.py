@@ -7,9 +7,10 @@ from django.db.models import F, Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 from . import order_policy
-from .models import ORDERABLE, MenuItem, Order, Rating
+from .models import ALLERGENS, DIETS, ORDERABLE, MenuItem, Order, Rating, contains_any, free_of
 
 # Ids are bounded so that an absurd number is a 400, not a database overflow.
 ID_MAX = 2**63 - 1
@@ -104,6 +105,19 @@ class MenuItemFilter(filters.FilterSet):
     search = filters.CharFilter(
         method="filter_search", max_length=255, help_text="Words in the title or category title."
     )
+    allergen_free = filters.CharFilter(
+        method="filter_allergen_free",
+        max_length=255,
+        help_text=(
+            "Comma-separated allergen codes: leaves out every dish that contains one, or that "
+            "cannot be ordered without one (a required group whose available choices do)."
+        ),
+    )
+    diet = filters.ChoiceFilter(
+        choices=[(code, code) for code in DIETS],
+        method="filter_diet",
+        help_text="One diet code: only the dishes with that diet.",
+    )
     ordering = StableOrderingFilter(
         fields=(("price", "price"), ("title", "title"), ("rating_average", "rating")),
         nulls_last=("rating_average",),
@@ -120,7 +134,19 @@ class MenuItemFilter(filters.FilterSet):
             "price_min",
             "price_max",
             "search",
+            "allergen_free",
+            "diet",
         ]
+
+    def filter_allergen_free(self, queryset, name, value):
+        codes = [code.strip() for code in value.split(",") if code.strip()]
+        unknown = sorted(set(codes) - set(ALLERGENS))
+        if unknown:
+            raise ValidationError({name: [f"Unknown allergen code: {unknown[0]}."]})
+        return queryset.filter(free_of(codes)) if codes else queryset
+
+    def filter_diet(self, queryset, name, value):
+        return queryset.filter(contains_any([value], field="diets"))
 
     def filter_orderable(self, queryset, name, value):
         return queryset.filter(ORDERABLE) if value else queryset.exclude(ORDERABLE)

@@ -32,6 +32,8 @@ def test_customer_sees_cart_line_with_decimal_string_prices(customer_client, cus
             "quantity": 2,
             "unit_price": "12.50",
             "price": "25.00",
+            "choices": [],
+            "note": "",
         }
     ]
 

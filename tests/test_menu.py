@@ -303,6 +303,9 @@ def test_anonymous_lists_menu_items_in_the_documented_shape(api_client):
             "available": True,
             "stock": None,
             "orderable": True,
+            "allergens": [],
+            "diets": [],
+            "option_groups": [],
         }
     ]
 
@@ -973,8 +976,9 @@ def _grow_menu_to(total, raters):
 
 
 # Anonymous: 1 COUNT for the paginator; 1 page of items joined to their category, with the
-# rating average and count aggregated in the same query.
-ANON_QUERIES = 2
+# rating average and count aggregated in the same query; 1 for the page's option groups (their
+# choices are one more query once any dish has a group: test_options.py).
+ANON_QUERIES = 3
 # With a token: 1 more, every time, the token joined to its user and their roles
 # (authentication.py reads credentials on every request).
 TOKEN_QUERIES = ANON_QUERIES + 1
@@ -987,7 +991,7 @@ def test_anonymous_menu_list_query_count_is_flat(api_client, django_assert_num_q
     for total in (5, 500):
         _grow_menu_to(total, raters)
 
-        # 1: COUNT for pagination; 2: items + category join + rating aggregates
+        # 1: COUNT for pagination; 2: items + category join + rating aggregates; 3: groups
         with django_assert_num_queries(ANON_QUERIES):
             response = api_client.get(MENU_ITEMS, {"page_size": page_size})
 
@@ -1008,7 +1012,7 @@ def test_token_menu_list_query_count_is_flat(
         _grow_menu_to(total, raters)
 
         # 1: the token, its user and roles; 2: COUNT for pagination; 3: items + category
-        # join + rating aggregates
+        # join + rating aggregates; 4: the page's option groups
         with django_assert_num_queries(TOKEN_QUERIES):
             response = client.get(MENU_ITEMS, {"page_size": page_size})
 

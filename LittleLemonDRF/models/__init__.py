@@ -31,6 +31,9 @@ from .options import (
     OptionChoice,
     OptionGroup,
     Refund,
+    contains_any,
+    free_of,
+    read_picks,
 )
 from .orders import Order, OrderItem, OrderManager, OrderQuerySet, OrderStateChange
 from .restaurant import Closure, Restaurant, ServiceHours, SlotTaken
@@ -48,6 +51,9 @@ __all__ = [
     "OptionChoice",
     "OptionGroup",
     "Refund",
+    "contains_any",
+    "free_of",
+    "read_picks",
     "EVENT_ORDER_LOCK",
     "IDEMPOTENCY_KEY_MAX",
     "NOTE_MAX",

@@ -150,6 +150,11 @@ class Cart(models.Model):
         return self.unit_price * self.quantity
 
     @property
+    def picked_choices(self) -> list:
+        """The picked choices that still exist, in id order."""
+        return [choice for _, _, choice in self.picked if choice is not None]
+
+    @property
     def picked(self) -> list[tuple]:
         """(id, name when picked, the OptionChoice now or None once deleted) per pick.
 

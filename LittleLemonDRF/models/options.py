@@ -4,9 +4,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ..cache_dependencies import ReportingQuerySet
 from .bounds import IDEMPOTENCY_KEY_MAX, NOTE_MAX
 from .menu import Cart, MenuItem
 from .orders import Order
@@ -45,6 +47,8 @@ class OptionGroup(models.Model):
     max = models.PositiveSmallIntegerField(default=1)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = ReportingQuerySet.as_manager()
+
     class Meta:
         ordering = ["position", "id"]
         constraints = [
@@ -67,6 +71,8 @@ class OptionChoice(models.Model):
     price_delta = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.00"))
     available = models.BooleanField(default=True)
     allergens = models.JSONField(default=list, blank=True)
+
+    objects = ReportingQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -98,6 +104,8 @@ class Refund(models.Model):
         max_length=IDEMPOTENCY_KEY_MAX, blank=True, default="", editable=False
     )
 
+    objects = ReportingQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -124,4 +132,45 @@ __all__ = [
     "OptionChoice",
     "OptionGroup",
     "Refund",
+    "contains_any",
+    "free_of",
+    "read_picks",
 ]
+
+
+def read_picks(lines: list[Cart]) -> list[Cart]:
+    """Put each cart line's picked choices on it (Cart.picked) with one query for them all,
+    none when no line picked anything."""
+    lines = list(lines)
+    ids = {pick["id"] for line in lines for pick in line.picks}
+    found = OptionChoice.objects.in_bulk(ids) if ids else {}
+    for line in lines:
+        line._picked = [(p["id"], p["name"], found.get(p["id"])) for p in line.picks]
+    return lines
+
+
+def contains_any(codes, field: str = "allergens") -> Q:
+    """Rows whose code list (a JSON array of strings) holds one of `codes`."""
+    match = Q(pk__in=[])
+    for code in codes:
+        match |= Q(**{f"{field}__icontains": f'"{code}"'})
+    return match
+
+
+def free_of(codes) -> Q:
+    """Dishes that can be ordered without any of the allergens `codes`: the dish has none of
+    them, and each group that asks for picks (min >= 1) offers at least `min` available
+    choices free of them."""
+    safe_choices = (
+        OptionChoice.objects.filter(group=OuterRef("pk"), available=True)
+        .exclude(contains_any(codes))
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    short_groups = (
+        OptionGroup.objects.filter(menuitem=OuterRef("pk"), min__gte=1)
+        .annotate(safe=Coalesce(Subquery(safe_choices), 0))
+        .filter(safe__lt=F("min"))
+    )
+    return ~contains_any(codes) & ~Exists(short_groups)

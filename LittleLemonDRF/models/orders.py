@@ -146,6 +146,12 @@ class Order(models.Model):
         return self.state not in self.FINAL
 
     @property
+    def refund_list(self) -> list:
+        """The refunds, oldest first: as selectors.order_list() read them, else read now."""
+        rows = getattr(self, "refund_rows", None)
+        return list(self.refunds.select_related("by")) if rows is None else rows
+
+    @property
     def history_entries(self) -> list["OrderStateChange"]:
         """Every state the order has been in, oldest first, from its placement on.
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from ..models import QUANTITY_MAX, QUANTITY_RULE, Cart, MenuItem
 from .engine import AliasMixin, FastReadMixin, ModelSerializer, bounds
 from .menu import MenuItemRefSerializer
+from .options import CartChoiceSerializer, choice_ids_field, line_note_field
 
 
 class CartLineSerializer(FastReadMixin, ModelSerializer):
@@ -15,10 +16,11 @@ class CartLineSerializer(FastReadMixin, ModelSerializer):
     menuitem = MenuItemRefSerializer(read_only=True)
     unit_price = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True)
     price = serializers.DecimalField(max_digits=9, decimal_places=2, read_only=True)
+    choices = CartChoiceSerializer(many=True, read_only=True, source="picked_choices")
 
     class Meta:
         model = Cart
-        fields = ["id", "menuitem", "quantity", "unit_price", "price"]
+        fields = ["id", "menuitem", "quantity", "unit_price", "price", "choices", "note"]
         read_only_fields = fields
 
 
@@ -34,6 +36,8 @@ class CartAddSerializer(AliasMixin, serializers.Serializer):
         help_text="Another name for `menuitem_id`; both with different values is a 400.",
     )
     quantity = serializers.IntegerField(**bounds(1, QUANTITY_MAX, QUANTITY_RULE), default=1)
+    choices = choice_ids_field()
+    note = line_note_field()
 
 
 class CartQuantitySerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from ..models import (
 )
 from .common import UserRefSerializer
 from .engine import BooleanField, FastReadMixin, ModelSerializer, bounds
+from .options import MenuGroupSerializer, allergens_field, diets_field
 
 
 class CategorySerializer(ModelSerializer):
@@ -61,6 +62,13 @@ class MenuItemSerializer(ModelSerializer):
     orderable = BooleanField(
         read_only=True, help_text="available, and where stock is counted, stock > 0."
     )
+    allergens = allergens_field()
+    diets = diets_field()
+    option_groups = MenuGroupSerializer(
+        many=True,
+        read_only=True,
+        help_text="By position, then id; written at /api/option-groups and /api/option-choices.",
+    )
 
     class Meta:
         model = MenuItem
@@ -75,6 +83,9 @@ class MenuItemSerializer(ModelSerializer):
             "available",
             "stock",
             "orderable",
+            "allergens",
+            "diets",
+            "option_groups",
         ]
 
     @extend_schema_field(RatingSummarySerializer)

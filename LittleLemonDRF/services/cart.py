@@ -1,6 +1,7 @@
 """Writes to a customer's cart: adding, changing and removing lines."""
 
 import functools
+import json
 
 from django.db import connection
 from django.db.models.signals import post_save
@@ -8,7 +9,6 @@ from django.db.models.signals import post_save
 from ..errors import (
     CartLineTooLarge,
     DomainError,
-    NotOrderable,
     StockShort,
 )
 from ..models import (
@@ -16,31 +16,37 @@ from ..models import (
     Cart,
     MenuItem,
 )
+from . import options
 
 
-def cart_add_item(*, user, menuitem: MenuItem, quantity: int) -> tuple[Cart, bool]:
-    """Add to the user's cart, merging with a line for the same dish; True when a line is new.
+def cart_add_item(
+    *, user, menuitem: MenuItem, quantity: int, choices: list[int] = (), note: str = ""
+) -> tuple[Cart, bool]:
+    """Add to the user's cart, merging with its line of the same dish, picks and note; True
+    when a line is new.
 
     One statement, atomic on its own: insert the line, or add to the existing one as long as
-    it stays within the bound. Racing adds of the same dish are applied one after the other
+    it stays within the bound. Racing adds of the same line are applied one after the other
     by the database and none is lost; an add that would pass the bound changes nothing.
     """
-    if not menuitem.orderable:
-        raise NotOrderable(menuitem.title)
+    picked = options.check_line(menuitem=menuitem, quantity=quantity, choice_ids=list(choices))
     # A cart holds no stock, but never asks for more than is left when it is filled.
     bound = QUANTITY_MAX if menuitem.stock is None else min(QUANTITY_MAX, menuitem.stock)
-    row = None
-    if quantity <= bound:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _cart_upsert_sql(), [user.pk, menuitem.pk, quantity, "", "", "[]", bound]
-            )
-            row = cursor.fetchone()
+    picks = [{"id": choice.pk, "name": choice.name} for choice in picked]
+    identity = options.signature([choice.pk for choice in picked], note)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _cart_upsert_sql(),
+            [user.pk, menuitem.pk, quantity, note, identity, json.dumps(picks), bound],
+        )
+        row = cursor.fetchone()
     if row is None:
         raise _too_many(menuitem)
     line_id, total = row
     # An existing line holds at least 1, so only a new line ends at exactly `quantity`.
-    line = Cart(pk=line_id, user=user, menuitem=menuitem, quantity=total)
+    line = Cart(pk=line_id, user=user, menuitem=menuitem, quantity=total, note=note, picks=picks)
+    line.signature = identity
+    line._picked = [(choice.pk, choice.name, choice) for choice in picked]
     # Raw SQL passes no signal: send the one the ORM would have sent, so that whatever
     # listens (the caches, cache_dependencies.py) sees this write as any other.
     post_save.send(Cart, instance=line, created=total == quantity, using=connection.alias)

@@ -9,6 +9,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from .. import caching, selectors, services
+from ..models import read_picks
 from ..serializers import (
     CartAddSerializer,
     CartLineSerializer,
@@ -17,7 +18,8 @@ from ..serializers import (
 
 
 class CartViewSet(viewsets.GenericViewSet):
-    """The caller's own cart: one line per dish, priced from the menu as it is now."""
+    """The caller's own cart: one line per dish, picks and note, priced from the menu as it is
+    now."""
 
     serializer_class = CartLineSerializer
     permission_classes = [IsAuthenticated]
@@ -31,7 +33,7 @@ class CartViewSet(viewsets.GenericViewSet):
         # Kept until the cart or the menu changes (caching.py).
         return caching.cached_response(
             request,
-            lambda: Response(self.get_serializer(self.get_queryset(), many=True).data),
+            lambda: Response(self.get_serializer(self._lines(), many=True).data),
             (caching.cart(request.user.pk), caching.MENU),
             tagged=False,
         )
@@ -50,11 +52,16 @@ class CartViewSet(viewsets.GenericViewSet):
             user=request.user,
             menuitem=serializer.validated_data["menuitem_id"],
             quantity=serializer.validated_data["quantity"],
+            choices=serializer.validated_data["choices"],
+            note=serializer.validated_data["note"],
         )
         return Response(
             self.get_serializer(line).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+    def _lines(self):
+        return read_picks(self.get_queryset())  # the picked choices of every line at once
 
     @extend_schema(operation_id="api_cart_menu_items_clear", request=None, responses={204: None})
     def clear(self, request):
