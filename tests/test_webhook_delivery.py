@@ -28,10 +28,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from harness import servers
 from harness.processes import PROJECT
-from LittleLemonDRF import webhooks
+from LittleLemonDRF import jobs, webhooks
 from LittleLemonDRF.models import OrderEvent, Webhook, WebhookDelivery
 from tests.factories import add_to_cart, make_menu_item
 
@@ -475,8 +476,8 @@ def test_a_deliverer_told_to_stop_gives_back_what_it_has_not_sent(receiver, regi
     new_order()
     new_order()
     webhooks.fan_out()
-    sent = webhooks.deliver_due(stopping=lambda: len(rx.requests) >= 1)
-    assert sent == 1
+    jobs.work(once=True, stopping=lambda: len(rx.requests) >= 1)
+    assert len(rx.requests) == 1
     states = sorted(WebhookDelivery.objects.values_list("status", "attempts"))
     assert states == [("delivered", 1), ("pending", 0)]  # the other is due now, uncounted
     unsent = WebhookDelivery.objects.get(status="pending")
@@ -488,11 +489,16 @@ def test_an_outcome_is_recorded_only_while_the_claim_is_current(register, new_or
     register("http://127.0.0.1:9/hook")
     new_order()
     webhooks.fan_out()
-    # A claim whose lease has run out at once: another deliverer claims the delivery again.
-    [stale] = webhooks.claim(lease=timedelta(0), limit=5)
-    [current] = webhooks.claim(lease=webhooks.LEASE, limit=5)
+    # Its send job, taken by a worker that then stops answering.
+    [job] = DBTaskResult.objects.filter(task_path=webhooks.send.module_path)
+    job.claim("a worker thought dead")
+    stale = webhooks.begin(job.args_kwargs["args"][0])
+    jobs.work(once=True)
+    assert WebhookDelivery.objects.get().attempts == 1  # within the lease: nobody else runs it
+    assert jobs.reap(lease=timedelta(0)) == 1  # past it, the job is run again
+    job.claim("another worker")
+    current = webhooks.begin(job.args_kwargs["args"][0])
     assert (stale.attempts, current.attempts) == (1, 2)
-    assert webhooks.claim(lease=webhooks.LEASE, limit=5) == []  # leased: nobody else
     webhooks.record(stale, webhooks.Outcome(200))
     assert WebhookDelivery.objects.get().status == "pending"  # the stale claim counts no more
     webhooks.record(current, webhooks.Outcome(200))

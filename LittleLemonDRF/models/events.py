@@ -50,11 +50,18 @@ class OrderEvent(models.Model):
         never see it. A transaction-scoped advisory lock, held from here to the commit, makes
         the commits of events follow their ids (writers wait for each other only between
         their event and their commit). SQLite takes its one write lock at BEGIN anyway.
+
+        The job that fans the event out to webhooks is enqueued here too, in the same
+        transaction: it commits with the change, or neither does.
         """
+        from ..webhooks.deliverer import fan_out_event  # the webhooks import these models
+
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [EVENT_ORDER_LOCK])
-        return cls.objects.create(**fields)
+        event = cls.objects.create(**fields)
+        fan_out_event.enqueue(event.pk)
+        return event
 
 
 EVENT_ORDER_LOCK = 0x4C4C_4556  # the advisory lock key of OrderEvent.append ("LLEV")

@@ -1,24 +1,23 @@
 """Webhooks: registering endpoints, and delivering order events to them, signed, at least once.
 
 signing (the header, and the one check receivers mirror), addresses (public targets only),
-transport (one pinned POST), endpoints (register, rotate, remove), deliverer (fan out, claim,
-send, record). What the rest of the project uses is re-exported here.
+transport (one pinned POST), endpoints (register, rotate, remove), deliverer (the jobs that
+fan out, send and record). What the rest of the project uses is re-exported here.
 """
 
 from .addresses import public_addresses
 from .deliverer import (
-    LEASE,
     ORDER_GONE,
     SEND_BUDGET,
     attempt,
     backoff,
-    claim,
-    deliver_due,
+    begin,
     fan_out,
+    fan_out_event,
     payload,
     record,
-    release,
-    run,
+    send,
+    sweep,
 )
 from .endpoints import (
     ROTATION_OVERLAP,
@@ -32,7 +31,6 @@ from .signing import SignatureRefused, sign, verify
 from .transport import TIMEOUT, Outcome
 
 __all__ = [
-    "LEASE",
     "ORDER_GONE",
     "ROTATION_OVERLAP",
     "SEND_BUDGET",
@@ -41,17 +39,17 @@ __all__ = [
     "SignatureRefused",
     "attempt",
     "backoff",
-    "claim",
-    "deliver_due",
+    "begin",
     "delivery_list",
     "fan_out",
+    "fan_out_event",
     "payload",
     "public_addresses",
     "record",
-    "release",
-    "run",
+    "send",
     "sign",
     "signing_secrets",
+    "sweep",
     "verify",
     "webhook_delete",
     "webhook_register",

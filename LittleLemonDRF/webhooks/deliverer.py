@@ -1,28 +1,30 @@
-"""The deliverer: events fanned out to deliveries, claimed under a lease, sent, recorded.
+"""The deliverer: each event fanned out to deliveries, each delivery attempt a job, recorded.
 
-Events are rows (models.OrderEvent), written in the change's own transaction. A deliverer
-(`manage.py deliver_webhooks`, never a request) turns each new event into a pending delivery
-per subscribed webhook (fan-out), claims due deliveries under a lease, sends them outside any
-transaction and records the outcome. Several deliverers may run at once: a claim skips rows
-another one holds, and pushes the delivery's next attempt past the lease, so an attempt goes
-out once; a deliverer killed mid-attempt leaves its claim to run out, and the attempt is made
-again then (at least once).
+Events are rows (models.OrderEvent), written in the change's own transaction together with the
+job that fans them out (`fan_out_event`), so a change that commits is announced and one that
+rolls back enqueues nothing. Fanning out makes a pending delivery per subscribed webhook and
+one `send` job for each; a send that fails enqueues the next attempt, WEBHOOK_RETRY_BASE
+seconds doubled at each attempt later, until WEBHOOK_MAX_ATTEMPTS. The job engine
+(LittleLemonDRF.jobs) runs each job once across all workers, and again if its worker dies
+mid-attempt (at least once): the attempt count is the fencing token that keeps a stale run
+from recording over a current one.
 """
 
 import logging
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, close_old_connections, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
+from django_tasks import TaskContext, task
+from django_tasks_db.utils import exclusive_transaction
 from rest_framework.fields import DateTimeField
 from rest_framework.renderers import JSONRenderer
 
 from .. import selectors
 from ..errors import WebhookTargetRefused
+from ..jobs import engine
 from ..models import OrderEvent, Webhook, WebhookDelivery
 from ..serializers import OrderSerializer
 from ..stream import LATE_COMMIT_WINDOW
@@ -33,11 +35,12 @@ from .transport import TIMEOUT, Outcome, post
 
 logger = logging.getLogger(__name__)
 
-# The most one send may take: the timeout, and the name lookup and rendering around it.
+# The most one send may take: the timeout, and the name lookup and rendering around it. A
+# worker's lease must be longer, or a send still under way would be made again.
 SEND_BUDGET = timedelta(seconds=TIMEOUT + 5)
-LEASE = timedelta(seconds=60)
-POLL_SECONDS = 1.0
-FAN_OUT_BATCH = 1000  # events turned into deliveries per webhook and loop
+FAN_OUT_BATCH = 1000  # events turned into deliveries per webhook and sweep
+FAN_OUT_LOCK = 0x4C4C_5748  # the advisory lock key of `fan_out` ("LLWH")
+SWEEP_SECONDS = 60
 # Past a day, waiting longer helps nobody, and a large WEBHOOK_MAX_ATTEMPTS would overflow.
 MAX_BACKOFF = timedelta(days=1)
 ERROR_MAX = 500
@@ -85,64 +88,102 @@ def attempt(delivery: WebhookDelivery, *, now: datetime | None = None) -> Outcom
     return post(delivery.webhook.url, address, headers, body)
 
 
-# --- Delivering ---------------------------------------------------------------------------
+# --- Fanning out ------------------------------------------------------------------------
 
 
-def fan_out() -> int:
-    """A pending delivery for each new event a webhook subscribes to; how many were made.
+@task()
+def fan_out_event(event_id: int) -> int:
+    """The job enqueued with each event: its deliveries, and a send job for each."""
+    return fan_out(event_id=event_id)
 
-    Safe to run in several deliverers at once (a delivery is unique per webhook and event).
-    Event ids are handed out when a change writes its event, not when it commits: the
-    recent events are looked at again, so one whose transaction committed late is not skipped.
+
+@engine.every(SWEEP_SECONDS)
+@task()
+def sweep() -> int:
+    """Fan out any event whose own job has not (events written before jobs carried them)."""
+    return fan_out()
+
+
+def fan_out(*, event_id: int | None = None) -> int:
+    """A pending delivery and its send job for each new event a webhook subscribes to.
+
+    One event, or (without `event_id`) every recent one. Fan-outs take turns, so each
+    delivery is made, and its first send enqueued, once. Event ids are handed out when a
+    change writes its event, not when it commits: the sweep looks at the recent events again,
+    so one whose transaction committed late is not skipped.
     """
-    since = timezone.now() - LATE_COMMIT_WINDOW
-    newest = WebhookDelivery.objects.filter(webhook=OuterRef("pk")).order_by("-event_id")
     made = 0
-    for webhook in Webhook.objects.annotate(newest=Subquery(newest.values("event_id")[:1])):
-        floor = max(webhook.after_event_id, webhook.newest or 0)
-        delivered = WebhookDelivery.objects.filter(webhook=webhook, event=OuterRef("pk"))
-        events = (
-            OrderEvent.objects.filter(pk__gt=webhook.after_event_id, type__in=webhook.events)
-            .filter(Q(pk__gt=floor) | Q(created__gte=since))
-            .filter(~Exists(delivered))
-            .order_by("id")
-            .values_list("id", flat=True)[:FAN_OUT_BATCH]
-        )
-        rows = [WebhookDelivery(webhook=webhook, event_id=pk) for pk in events]
-        try:
-            with transaction.atomic():
-                WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-        except DatabaseError:  # the webhook was deleted meanwhile
-            continue
-        made += len(rows)
+    with exclusive_transaction():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FAN_OUT_LOCK])
+        newest = WebhookDelivery.objects.filter(webhook=OuterRef("pk")).order_by("-event_id")
+        hooks = Webhook.objects.select_for_update(of=("self",)).annotate(
+            newest=Subquery(newest.values("event_id")[:1])
+        )  # locked: a webhook deleted meanwhile waits, then takes its deliveries with it
+        for webhook in hooks:
+            events = _new_events(webhook, event_id)
+            WebhookDelivery.objects.bulk_create(
+                [WebhookDelivery(webhook=webhook, event_id=pk) for pk in events]
+            )
+            made_now = WebhookDelivery.objects.filter(webhook=webhook, event_id__in=events)
+            for pk in made_now.order_by("event_id").values_list("pk", flat=True):
+                send.enqueue(pk)
+            made += len(events)
     return made
 
 
-def claim(*, lease: timedelta, limit: int) -> list[WebhookDelivery]:
-    """Take up to `limit` due deliveries for this deliverer, each attempt counted.
+def _new_events(webhook: Webhook, event_id: int | None) -> list[int]:
+    delivered = WebhookDelivery.objects.filter(webhook=webhook, event=OuterRef("pk"))
+    events = OrderEvent.objects.filter(pk__gt=webhook.after_event_id, type__in=webhook.events)
+    if event_id is not None:
+        events = events.filter(pk=event_id)
+    else:
+        since = timezone.now() - LATE_COMMIT_WINDOW
+        floor = max(webhook.after_event_id, webhook.newest or 0)
+        events = events.filter(Q(pk__gt=floor) | Q(created__gte=since))
+    events = events.filter(~Exists(delivered)).order_by("id").values_list("id", flat=True)
+    return list(events[:FAN_OUT_BATCH])
 
-    Rows another deliverer is claiming are skipped, not waited for; a claimed delivery is due
-    again only after the lease, so nobody else sends it meanwhile, and if this deliverer dies,
-    it is sent again once the lease has run out.
+
+# --- Sending ------------------------------------------------------------------------------
+
+
+@task(takes_context=True)
+def send(context: TaskContext, delivery_id: int) -> None:
+    """One attempt of one delivery, as a job; a failure enqueues the next after the backoff."""
+    delivery = begin(delivery_id)
+    if delivery is not None:
+        record(delivery, attempt(delivery), context=context)
+
+
+def begin(delivery_id: int) -> WebhookDelivery | None:
+    """Count the attempt about to be made; None when the delivery is settled or gone.
+
+    Committed before the attempt is made, so an attempt whose worker dies still counts, and
+    a stale run can no longer record its outcome.
     """
-    now = timezone.now()
-    with transaction.atomic():
-        due = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+    with exclusive_transaction():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(of=("self",))
             .select_related("webhook", "event")
-            .filter(status=PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")[:limit]
+            .filter(pk=delivery_id, status=PENDING)
+            .first()
         )
-        WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + lease
-        )
-    for delivery in due:
+        if delivery is None:
+            return None
         delivery.attempts += 1
-    return due
+        delivery.save(update_fields=["attempts"])
+    return delivery
 
 
-def record(delivery: WebhookDelivery, outcome: Outcome) -> None:
-    """Settle the attempt: delivered, failed for good, or due again after the backoff."""
+def record(
+    delivery: WebhookDelivery, outcome: Outcome, *, context: TaskContext | None = None
+) -> None:
+    """Settle the attempt: delivered, failed for good, or the next attempt enqueued.
+
+    The outcome, the next attempt's job and the end of this one commit together.
+    """
     now = timezone.now()
     error = outcome.error[:ERROR_MAX] if outcome.error else None
     change = {"last_status_code": outcome.status_code, "last_error": error}
@@ -153,8 +194,14 @@ def record(delivery: WebhookDelivery, outcome: Outcome) -> None:
         change |= {"status": WebhookDelivery.Status.FAILED, "next_attempt_at": None}
     else:
         change["next_attempt_at"] = now + backoff(delivery.attempts)
-    # Only while the claim is still this one: the attempt count is its fencing token.
-    _ours(delivery).update(**change)
+    with exclusive_transaction():
+        # Only while this attempt is still the latest: the attempt count is its fencing token.
+        if not _ours(delivery).update(**change):
+            return
+        if change["next_attempt_at"] is not None:
+            send.using(run_after=change["next_attempt_at"]).enqueue(delivery.pk)
+        if context is not None:
+            engine.finish(context)
     logger.info(
         "Webhook %s, event %s, attempt %s: %s",
         delivery.webhook_id,
@@ -170,64 +217,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, MAX_BACKOFF.total_seconds()))
 
 
-def release(deliveries: list[WebhookDelivery]) -> None:
-    """Give back claimed deliveries that were not sent: due now, their attempt not counted."""
-    for delivery in deliveries:
-        _ours(delivery).update(attempts=F("attempts") - 1, next_attempt_at=timezone.now())
-
-
 def _ours(delivery: WebhookDelivery):
     return WebhookDelivery.objects.filter(
         pk=delivery.pk, attempts=delivery.attempts, status=PENDING
     )
-
-
-def _never() -> bool:
-    return False
-
-
-def deliver_due(*, lease: timedelta = LEASE, stopping: Callable[[], bool] = _never) -> int:
-    """Claim and send what is due, batch by batch, until nothing is; how many were sent."""
-    if lease < SEND_BUDGET:
-        raise ValueError(f"A lease must be at least {SEND_BUDGET}: one send may take that long.")
-    # A batch is sent one by one within its lease.
-    limit = max(1, int(lease / SEND_BUDGET))
-    sent = 0
-    while not stopping():
-        batch = claim(lease=lease, limit=limit)
-        if not batch:
-            break
-        sent += _send(batch, lease, stopping)
-    return sent
-
-
-def _send(batch: list[WebhookDelivery], lease: timedelta, stopping: Callable[[], bool]) -> int:
-    claimed = time.monotonic()
-    for done, delivery in enumerate(batch):
-        # A send that could outlast the lease might meet another deliverer's claim of it. The
-        # first always fits: it was claimed a moment ago, for at least SEND_BUDGET.
-        elapsed = timedelta(seconds=time.monotonic() - claimed)
-        if stopping() or (done and elapsed + SEND_BUDGET > lease):
-            release(batch[done:])
-            return done
-        record(delivery, attempt(delivery))
-    return len(batch)
-
-
-def run(*, lease: timedelta = LEASE, stopping: Callable[[], bool]) -> None:
-    """Fan out and deliver about once a second until `stopping()`; outlives database outages."""
-    while not stopping():
-        try:
-            close_old_connections()  # CONN_MAX_AGE and health checks, as between requests
-            fan_out()
-            deliver_due(lease=lease, stopping=stopping)
-        except (DatabaseError, InterfaceError):
-            logger.exception("Webhook deliveries paused: the database did not answer")
-            connection.close()  # a fresh connection next time round
-        _nap(POLL_SECONDS, stopping)
-
-
-def _nap(seconds: float, stopping: Callable[[], bool]) -> None:
-    end = time.monotonic() + seconds
-    while not stopping() and time.monotonic() < end:
-        time.sleep(0.05)
