@@ -106,8 +106,6 @@ INSTALLED_APPS = [
     "djoser",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks",
-    "django_tasks_db",
     "LittleLemonDRF",
 ]
 
@@ -174,10 +172,9 @@ if REDIS_URL:
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
-                # Its connections ask breaker.py whether to try Redis after a failure, and are
-                # counted: invalidations missed meanwhile are made up for on every
-                # (re)connection (caching.py).
-                "CONNECTION_POOL_CLASS": "LittleLemonDRF.breaker.GuardedPool",
+                # Invalidations missed while Redis was unreachable are made up for on every
+                # (re)connection: caching.py.
+                "CONNECTION_POOL_CLASS": "LittleLemonDRF.caching.ReconnectingPool",
             },
         }
     }
@@ -313,9 +310,6 @@ WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 if WEBHOOK_MAX_ATTEMPTS < 1:
     raise ImproperlyConfigured("WEBHOOK_MAX_ATTEMPTS must be at least 1 (the first try).")
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
-# Background jobs (LittleLemonDRF.jobs): a table in this database, so a job commits or rolls
-# back with the change it follows, and `manage.py worker` runs them.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The kitchen board: a card's age turns amber, then red, this many minutes after placing.
 KITCHEN_AMBER_MINUTES = env_int("KITCHEN_AMBER_MINUTES", 10)
 KITCHEN_RED_MINUTES = env_int("KITCHEN_RED_MINUTES", 20)
@@ -422,11 +416,6 @@ SPECTACULAR_SETTINGS = {
             "name": "restaurant",
             "description": "Settings, service hours, closures, and the slots orders are taken for.",
         },
-        {
-            "name": "reservations",
-            "description": "Tables, the starts a party can book, and reservations.",
-        },
-        {"name": "capstone", "description": "The Little Lemon capstone's booking API and menu."},
         {"name": "webhooks", "description": "Endpoints that receive order events by HTTP POST."},
         {"name": "operations", "description": "Health of the database and the cache."},
         {
@@ -440,7 +429,6 @@ SPECTACULAR_SETTINGS = {
         # Orders are delivered or picked up; service hours also serve tables.
         "FulfilmentEnum": "LittleLemonDRF.models.Order.Fulfilment",
         "ServiceFulfilmentEnum": "LittleLemonDRF.models.ServiceHours.Fulfilment",
-        "ReservationStatusEnum": "LittleLemonDRF.models.Reservation.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -120,6 +120,43 @@ class ItemsUnavailable(DomainError):
         self.shortages = shortages
 
 
+# --- The restaurant's clock -----------------------------------------------------------------
+
+
+class TimeNotOffered(DomainError):
+    """A time asked for an order that is no slot's start (or no slot is offered at all)."""
+
+
+class SlotNotOffered(TimeNotOffered):
+    """The same, for a manager moving an order to another slot."""
+
+
+class SlotUnavailable(DomainError):
+    """The slot cannot be taken now; `next_available` is the first start that can."""
+
+    MESSAGES = {
+        "closed": "The restaurant is closed at that time.",
+        "paused": "The kitchen has paused orders for that time.",
+        "too_soon": "That slot starts too soon for the kitchen to be ready.",
+        "full": "That slot is full.",
+        None: "No slot is left within the days orders are taken for.",
+    }
+
+    def __init__(self, reason: str | None, next_available):
+        super().__init__(self.MESSAGES[reason])
+        self.reason = reason
+        self.next_available = next_available and next_available.isoformat()
+
+
+class SlotMoveNotPossible(DomainError):
+    pass
+
+
+class HoursOverlap(DomainError):
+    def __init__(self, other: str):
+        super().__init__(f"These hours overlap {other}; periods of one fulfilment may only touch.")
+
+
 # --- Webhooks -------------------------------------------------------------------------------
 
 

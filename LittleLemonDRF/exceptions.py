@@ -56,6 +56,13 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], Answer] = {
     errors.PaymentChangeNotPossible: Answer(status.HTTP_409_CONFLICT),
     errors.ItemsUnavailable: Answer(status.HTTP_409_CONFLICT, extra={"unavailable": "shortages"}),
     errors.WebhookTargetRefused: Answer(status.HTTP_400_BAD_REQUEST, "url"),
+    errors.TimeNotOffered: Answer(status.HTTP_400_BAD_REQUEST, "scheduled_for"),
+    errors.SlotNotOffered: Answer(status.HTTP_400_BAD_REQUEST, "slot"),
+    errors.SlotUnavailable: Answer(
+        status.HTTP_409_CONFLICT, extra={"next_available": "next_available"}
+    ),
+    errors.SlotMoveNotPossible: Answer(status.HTTP_409_CONFLICT),
+    errors.HoursOverlap: Answer(status.HTTP_400_BAD_REQUEST, "opens"),
 }
 
 

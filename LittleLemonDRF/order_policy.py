@@ -33,6 +33,9 @@ class Move:
 
 
 MOVES: dict[tuple[str, str], Move] = {
+    # A scheduled order goes to the kitchen by itself at its release time (clock.release).
+    (State.SCHEDULED, State.PLACED): Move(frozenset({MANAGER})),
+    (State.SCHEDULED, State.CANCELLED): Move(frozenset({OWNER, MANAGER})),
     (State.PLACED, State.ACCEPTED): Move(frozenset({MANAGER}), takes_eta=True),
     (State.ACCEPTED, State.PREPARING): Move(frozenset({MANAGER}), takes_eta=True),
     (State.PREPARING, State.READY): Move(frozenset({MANAGER})),
@@ -63,7 +66,9 @@ STATUS_SETTERS = frozenset({MANAGER, CREW})
 
 # What each standing may send in a PATCH; PUT (every field) is for managers.
 FIELDS: dict[str, frozenset[str]] = {
-    MANAGER: frozenset({"delivery_crew", "status", "state", "eta", "reason", "payment_status"}),
+    MANAGER: frozenset(
+        {"delivery_crew", "status", "state", "eta", "reason", "payment_status", "slot"}
+    ),
     CREW: frozenset({"state", "status", "payment_status"}),
     OWNER: frozenset({"state", "reason"}),
 }

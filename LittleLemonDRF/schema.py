@@ -85,6 +85,10 @@ TAG_PREFIXES = [
     ("/api/orders", "orders"),
     ("/api/groups", "groups"),
     ("/api/webhooks", "webhooks"),
+    ("/api/restaurant", "restaurant"),
+    ("/api/service-hours", "restaurant"),
+    ("/api/closures", "restaurant"),
+    ("/api/slots", "restaurant"),
     ("/api/health", "operations"),
 ]
 
@@ -95,6 +99,8 @@ NOUNS = {
     "ratings": ("a rating", "ratings"),
     "orders": ("an order", "orders"),
     "webhooks": ("a webhook endpoint", "webhook endpoints"),
+    "service-hours": ("a service period", "service hours"),
+    "closures": ("a closure", "closures"),
     "users": ("a user", "users"),
 }
 
@@ -144,6 +150,10 @@ SUMMARIES = {
     ("GET", "api/webhooks/{id}/deliveries"): "List a webhook endpoint's deliveries",
     ("POST", "api/webhooks/{id}/secret"): "Rotate a webhook endpoint's secret",
     ("GET", "api/health"): "Check the database and the cache",
+    ("GET", "api/restaurant"): "Get the restaurant's settings",
+    ("PUT", "api/restaurant"): "Replace the restaurant's settings",
+    ("PATCH", "api/restaurant"): "Change some of the restaurant's settings",
+    ("GET", "api/slots"): "List a day's slots for delivery or pickup",
     ("GET", "api/secret"): "Course demo: a message for any signed-in user",
     ("GET", "api/manager-view"): "Course demo: a message for managers",
     ("GET", "api/throttle-check"): "Course demo: throttled at the anonymous rate",

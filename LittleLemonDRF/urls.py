@@ -22,6 +22,8 @@ router.register("menu-items", views.MenuItemViewSet, basename="menuitem")
 router.register("ratings", views.RatingViewSet, basename="rating")
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
+router.register("service-hours", views.ServiceHoursViewSet, basename="service-hours")
+router.register("closures", views.ClosureViewSet, basename="closure")
 
 # Djoser's user routes, mounted at /auth/ (the project's urls) and at /api/users/ (the course).
 account_router = OptionalSlashRouter()
@@ -64,4 +66,6 @@ urlpatterns = [
         name="throttle-check-auth",
     ),
     re_path(r"^health/?$", views.HealthView.as_view(), name="health"),
+    re_path(r"^restaurant/?$", views.RestaurantView.as_view(), name="restaurant"),
+    re_path(r"^slots/?$", views.SlotListView.as_view(), name="slots"),
 ]

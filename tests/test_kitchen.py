@@ -12,7 +12,8 @@ from django.test import Client, override_settings
 from LittleLemonDRF import order_policy
 
 BOARD = "/kitchen/"
-OPEN_STATES = ["placed", "accepted", "preparing", "ready", "out_for_delivery"]
+# Orders for later wait in their own column first, ordered by slot.
+OPEN_STATES = ["scheduled", "placed", "accepted", "preparing", "ready", "out_for_delivery"]
 URL = re.compile(r"""https?://([^/\s"'<>)]+)""")
 STATIC = re.compile(r"""(?:src|href)="(/static/[^"]+)\"""")
 SETTINGS = Path(__file__).resolve().parent.parent / "LittleLemon" / "settings.py"

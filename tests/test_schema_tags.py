@@ -10,6 +10,7 @@ RESOURCE_TAGS = [
     "cart",
     "orders",
     "groups",
+    "restaurant",
     "webhooks",
     "operations",
 ]

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from .. import order_policy
 from ..models import NOTE_MAX, Order, OrderItem, OrderStateChange
 from .common import UserRefSerializer
+from .restaurant import AwareDateTimeField
 from .engine import AliasMixin, BooleanField, FastReadMixin, ModelSerializer
 
 User = get_user_model()
@@ -68,6 +69,8 @@ class OrderSerializer(FastReadMixin, ModelSerializer):
             "eta",
             "note",
             "cancel_reason",
+            "slot",
+            "asap",
             "placed_at",
             "history",
         ]
@@ -91,6 +94,14 @@ class OrderCreateSerializer(serializers.Serializer):
     payment_method = serializers.ChoiceField(Order.PaymentMethod.choices, default="cash")
     note = serializers.CharField(
         max_length=NOTE_MAX, allow_blank=True, default="", help_text="For the kitchen."
+    )
+    scheduled_for = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "The start of a slot (GET /api/slots), with its offset; null or absent: as soon as "
+            "possible. A 400 while the fulfilment has no service hours."
+        ),
     )
 
 
@@ -130,6 +141,13 @@ class OrderUpdateSerializer(AliasMixin, serializers.Serializer):
         help_text="With state only; required to cancel an order already accepted.",
     )
     payment_status = serializers.ChoiceField(Order.PaymentStatus.choices, required=False)
+    slot = AwareDateTimeField(
+        required=False,
+        help_text=(
+            "Managers: move a scheduled, placed or accepted order to the slot starting then; "
+            "checked as a new order's (409 when full)."
+        ),
+    )
 
     def __init__(self, *args, fields=None, **kwargs):
         super().__init__(*args, **kwargs)

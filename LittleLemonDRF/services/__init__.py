@@ -19,6 +19,14 @@ from .menu import (
     rating_set,
 )
 from .orders import IDEMPOTENCY_WINDOW, order_delete, order_place, order_update
+from .restaurant import (
+    closure_delete,
+    closure_save,
+    restaurant_update,
+    service_hours_check,
+    service_hours_delete,
+    service_hours_save,
+)
 
 __all__ = [
     "IDEMPOTENCY_WINDOW",
@@ -27,6 +35,8 @@ __all__ = [
     "cart_clear",
     "cart_remove_line",
     "cart_set_quantity",
+    "closure_delete",
+    "closure_save",
     "category_delete",
     "category_save",
     "group_add_user",
@@ -40,5 +50,9 @@ __all__ = [
     "rating_create",
     "rating_delete",
     "rating_set",
+    "restaurant_update",
+    "service_hours_check",
+    "service_hours_delete",
+    "service_hours_save",
     "token_for_login",
 ]

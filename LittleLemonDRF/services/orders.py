@@ -1,11 +1,11 @@
 """Writes to orders: placing one from the cart, moving it through its states, deleting it."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .. import live, order_policy
+from .. import clock, live, order_policy
 from ..errors import (
     BadIdempotencyKey,
     EmptyCart,
@@ -35,6 +35,7 @@ def order_place(
     fulfilment: str = Order.Fulfilment.DELIVERY,
     payment_method: str = Order.PaymentMethod.CASH,
     note: str = "",
+    scheduled_for: datetime | None = None,
 ) -> tuple[Order, bool]:
     """Turn the user's cart into an order in one transaction; True when a new order was made.
 
@@ -48,7 +49,12 @@ def order_place(
     details = {"fulfilment": fulfilment, "payment_method": payment_method, "note": note}
     try:
         with transaction.atomic():
-            return _order_place(user=user, idempotency_key=idempotency_key, details=details)
+            return _order_place(
+                user=user,
+                idempotency_key=idempotency_key,
+                details=details,
+                scheduled_for=scheduled_for,
+            )
     except IntegrityError:
         # Two requests with the same key raced past the lookup: the unique constraint let
         # one through; answer with its order.
@@ -57,7 +63,9 @@ def order_place(
         return Order.objects.get(user=user, idempotency_key=idempotency_key), False
 
 
-def _order_place(*, user, idempotency_key: str | None, details: dict) -> tuple[Order, bool]:
+def _order_place(
+    *, user, idempotency_key: str | None, details: dict, scheduled_for: datetime | None = None
+) -> tuple[Order, bool]:
     # The cart rows and their dishes, locked in the dishes' order: every transaction that
     # takes stock (placing, cancelling) locks dishes by ascending id, so none waits on
     # another in a circle. NO KEY: adding a dish to a cart meanwhile is not blocked.
@@ -94,12 +102,16 @@ def _order_place(*, user, idempotency_key: str | None, details: dict) -> tuple[O
         )
         for line in lines
     ]
+    # The slot's place (clock.hold_slot) is taken once the dishes are locked, as every
+    # transaction that takes both does; refused, it takes the whole placement back with it.
+    hold = clock.hold_slot(fulfilment=details["fulfilment"], scheduled_for=scheduled_for)
     order = Order.objects.create(
         user=user,
         total=sum(item.price for item in items),
         date=timezone.localdate(),
         idempotency_key=idempotency_key or "",
         **details,
+        **hold.fields(),
     )
     for item in items:
         item.order = order
@@ -137,6 +149,7 @@ def order_update(
     eta=_UNSET,
     reason: str | None = None,
     payment_status=_UNSET,
+    slot=_UNSET,
 ) -> Order:
     """Change an order as `by` asks: its crew member, the course's delivered flag, its state
     (with an eta or a reason), its payment. `by` None is the system itself: no caller rules.
@@ -162,6 +175,8 @@ def order_update(
             order_policy.check_payment(by, order, payment_status)
             order.payment_status = payment_status
             fields.add("payment_status")
+        if slot is not _UNSET:
+            fields |= _move_slot(order, by=by, slot=slot)
         if fields:
             order.save(update_fields=sorted(fields))
             _announce(order, OrderEvent.Type.UPDATED, crew_before=crew_before)
@@ -206,6 +221,13 @@ def _set_status(order: Order, *, by, done: bool) -> set[str]:
     return _enter(order, before[0] if before else Order.State.PLACED, by=by)
 
 
+def _move_slot(order: Order, *, by, slot: datetime) -> set[str]:
+    """Another slot for the order (managers), checked as a new order's; the old place freed."""
+    if by is not None:
+        order_policy.check_fields(by, order, {"slot"}, replacing=False)
+    return clock.move_slot(order, slot)
+
+
 def _enter(order: Order, state: str, *, by, reason: str | None = None) -> set[str]:
     """Put the order in `state` and record the move; cancelling gives back what it took."""
     fields = {"state"}
@@ -213,6 +235,7 @@ def _enter(order: Order, state: str, *, by, reason: str | None = None) -> set[st
         order.cancel_reason = reason or None
         fields.add("cancel_reason")
         _give_back_stock(order)
+        clock.free_slot(order)
         if order.payment_status == Order.PaymentStatus.PAID:
             order.payment_status = Order.PaymentStatus.REFUND_DUE
             fields.add("payment_status")
@@ -249,4 +272,6 @@ def order_delete(*, order: Order) -> None:
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.is_open:
             _give_back_stock(order)
+        if order.state != Order.State.CANCELLED:
+            clock.free_slot(order)  # every order but a cancelled one holds its place
         order.delete()

@@ -14,12 +14,14 @@ from .groups import GroupMembersView, GroupMemberView
 from .menu import CategoryViewSet, MenuItemViewSet, RatingViewSet
 from .operations import HealthView
 from .orders import OrderViewSet
+from .restaurant import ClosureViewSet, RestaurantView, ServiceHoursViewSet, SlotListView
 from .webhooks import WebhookViewSet
 
 __all__ = [
     "AccountViewSet",
     "CartViewSet",
     "CategoryViewSet",
+    "ClosureViewSet",
     "GroupMemberView",
     "GroupMembersView",
     "HealthView",
@@ -31,7 +33,10 @@ __all__ = [
     "ObtainAuthTokenView",
     "OrderViewSet",
     "RatingViewSet",
+    "RestaurantView",
     "SecretView",
+    "ServiceHoursViewSet",
+    "SlotListView",
     "ThrottleCheckAuthView",
     "ThrottleCheckView",
     "TokenLoginView",

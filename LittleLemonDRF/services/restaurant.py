@@ -1,0 +1,66 @@
+"""Writes to the restaurant's settings, service hours and closures.
+
+The settings row is locked by every write here, so two changes of hours are judged one after
+the other (the overlap rule reads the periods already saved). Saving or deleting any of them
+forgets the clock's cached configuration (clock/config.py), whichever way it is written.
+"""
+
+from django.db import transaction
+
+from ..errors import HoursOverlap
+from ..models import Closure, Restaurant, ServiceHours
+
+
+def _lock_restaurant() -> Restaurant:
+    Restaurant.load()  # made on first use, outside the lock
+    return Restaurant.objects.select_for_update().get(pk=1)
+
+
+def restaurant_update(*, changes: dict) -> Restaurant:
+    """Change the settings; an order or reservation already taken keeps what it had."""
+    with transaction.atomic():
+        restaurant = _lock_restaurant()
+        for name, value in changes.items():
+            setattr(restaurant, name, value)
+        restaurant.save()
+    return restaurant
+
+
+def service_hours_check(hours: ServiceHours) -> None:
+    """Refuse hours that overlap another period of their fulfilment on their weekday (periods
+    that only touch, 11:00-14:00 and 14:00-17:00, do not)."""
+    other = (
+        ServiceHours.objects.filter(
+            fulfilment=hours.fulfilment,
+            weekday=hours.weekday,
+            opens__lt=hours.closes,
+            closes__gt=hours.opens,
+        )
+        .exclude(pk=hours.pk)
+        .first()
+    )
+    if other is not None:
+        raise HoursOverlap(f"{other.opens}-{other.closes}")
+
+
+def service_hours_save(*, hours: ServiceHours) -> ServiceHours:
+    with transaction.atomic():
+        _lock_restaurant()
+        service_hours_check(hours)
+        hours.save()
+    return hours
+
+
+def service_hours_delete(*, hours: ServiceHours) -> None:
+    with transaction.atomic():
+        _lock_restaurant()
+        hours.delete()
+
+
+def closure_save(*, closure: Closure) -> Closure:
+    closure.save()
+    return closure
+
+
+def closure_delete(*, closure: Closure) -> None:
+    closure.delete()
