@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "djoser",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "LittleLemonDRF",
 ]
 
@@ -310,6 +312,9 @@ WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
 if WEBHOOK_MAX_ATTEMPTS < 1:
     raise ImproperlyConfigured("WEBHOOK_MAX_ATTEMPTS must be at least 1 (the first try).")
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+# Background jobs (LittleLemonDRF.jobs): a table in this database, so a job commits or rolls
+# back with the change it follows, and `manage.py worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The kitchen board: a card's age turns amber, then red, this many minutes after placing.
 KITCHEN_AMBER_MINUTES = env_int("KITCHEN_AMBER_MINUTES", 10)
 KITCHEN_RED_MINUTES = env_int("KITCHEN_RED_MINUTES", 20)
