@@ -57,9 +57,9 @@ serve: install
 	@echo "  Admin: http://127.0.0.1:$(PORT)/admin/  (admin)   Kitchen board: http://127.0.0.1:$(PORT)/kitchen/  (manager)"
 	@echo "  Order stream:  curl -N -H 'Authorization: Token <token>' http://127.0.0.1:$(PORT)/api/orders/stream"
 	@echo
-	@# One ASGI server for the API, the stream and the board, and a webhook deliverer beside it;
-	@# Ctrl-C stops both.
-	$(PY) manage.py deliver_webhooks & trap 'kill $$! 2>/dev/null' EXIT; \
+	@# One ASGI server for the API, the stream and the board, and the background worker beside
+	@# it (webhook deliveries, scheduled orders, clean-ups); Ctrl-C stops both.
+	$(PY) manage.py worker & trap 'kill $$! 2>/dev/null' EXIT; \
 	  .venv/bin/uvicorn LittleLemon.asgi:application --host 127.0.0.1 --port $(PORT) --reload --no-proxy-headers
 
 # The walk-through afresh: stop `make serve` first (it holds the old database open).

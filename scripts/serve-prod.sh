@@ -66,10 +66,11 @@ echo "  Admin: create one with  DATABASE_URL=$DATABASE_URL .venv/bin/python mana
 echo
 
 # Three kinds of process, each scaled on its own: sync workers for the request/response API,
-# an ASGI server whose idle stream subscribers cost no worker, and the webhook deliverer.
+# an ASGI server whose idle stream subscribers cost no worker, and the background worker
+# (webhook deliveries, scheduled orders, clean-ups; run more of them for more throughput).
 trap 'kill 0' EXIT
 .venv/bin/uvicorn LittleLemon.asgi:application --host "${STREAM_BIND%:*}" --port "${STREAM_BIND##*:}" \
   --workers "$STREAM_WORKERS" --no-access-log --no-proxy-headers \
   --ssl-certfile "$TLS_CERTFILE" --ssl-keyfile "$TLS_KEYFILE" &
-$PY manage.py deliver_webhooks &
+$PY manage.py worker &
 .venv/bin/gunicorn LittleLemon.wsgi --config python:LittleLemon.gunicorn
