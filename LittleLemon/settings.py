@@ -421,6 +421,11 @@ SPECTACULAR_SETTINGS = {
             "name": "restaurant",
             "description": "Settings, service hours, closures, and the slots orders are taken for.",
         },
+        {
+            "name": "reservations",
+            "description": "Tables, the starts a party can book, and reservations.",
+        },
+        {"name": "capstone", "description": "The Little Lemon capstone's booking API and menu."},
         {"name": "webhooks", "description": "Endpoints that receive order events by HTTP POST."},
         {"name": "operations", "description": "Health of the database and the cache."},
         {
@@ -431,6 +436,7 @@ SPECTACULAR_SETTINGS = {
     # Webhooks name the event types as `events` and as a delivery's `event`: one enum.
     "ENUM_NAME_OVERRIDES": {
         "OrderEventTypeEnum": "LittleLemonDRF.models.OrderEvent.Type",
+        "ReservationStatusEnum": "LittleLemonDRF.models.Reservation.Status",
         # Orders are delivered or picked up; service hours also serve tables.
         "FulfilmentEnum": "LittleLemonDRF.models.Order.Fulfilment",
         "ServiceFulfilmentEnum": "LittleLemonDRF.models.ServiceHours.Fulfilment",

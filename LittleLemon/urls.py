@@ -10,8 +10,14 @@ from LittleLemonDRF.urls import account_router
 from LittleLemonDRF.views import TokenLoginView
 from LittleLemonDRF.views.accounts import login_form
 from LittleLemonDRF.views.kitchen import favicon, kitchen_board
+from LittleLemonDRF.views.reservations import BookingViewSet, CapstoneMenuView
+from LittleLemonDRF.views.tables_page import tables_page
 
 login = TokenLoginView.as_view()
+bookings = BookingViewSet.as_view({"get": "list", "post": "create"})
+booking = BookingViewSet.as_view(
+    {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+)
 logout = TokenDestroyView.as_view()
 
 # The browsable API's login pages (rest_framework.urls), with the login form on the login budget.
@@ -41,6 +47,11 @@ urlpatterns = [
     re_path(r"^token/login/?$", login, name="token-login"),
     re_path(r"^token/logout/?$", logout, name="token-logout"),
     path("kitchen/", kitchen_board, name="kitchen-board"),
+    path("tables/", tables_page, name="tables-page"),
+    # The Little Lemon capstone's booking API and menu, for its clients.
+    re_path(r"^restaurant/booking/tables/?$", bookings, name="bookings"),
+    re_path(r"^restaurant/booking/tables/(?P<pk>[0-9]+)/?$", booking, name="booking"),
+    re_path(r"^restaurant/menu/?$", CapstoneMenuView.as_view(), name="capstone-menu"),
     path("favicon.ico", favicon, name="favicon"),
 ]
 

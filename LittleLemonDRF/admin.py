@@ -364,3 +364,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Tables and reservations, and the users' no-show counts.
+from . import tables_admin  # noqa: E402, F401

@@ -157,6 +157,39 @@ class HoursOverlap(DomainError):
         super().__init__(f"These hours overlap {other}; periods of one fulfilment may only touch.")
 
 
+# --- Tables and reservations ---------------------------------------------------------------
+
+
+class StartRefused(DomainError):
+    """A reservation's start breaks a rule of the clock (naive, off the grid, too soon...)."""
+
+
+class PartyTooLarge(DomainError):
+    def __init__(self, largest: int):
+        if largest:
+            super().__init__(f"Our largest table seats {largest}.")
+        else:
+            super().__init__("No table is open for reservations.")
+
+
+class NoTableFree(DomainError):
+    """No table can take the party then; `alternatives` are other starts of that day."""
+
+    message = "No table is free for that party at that time."
+
+    def __init__(self, alternatives: list[str], message: str | None = None):
+        super().__init__(message)
+        self.alternatives = alternatives
+
+
+class TableRefused(DomainError):
+    """The table a manager chose cannot take this reservation."""
+
+
+class TableInUse(DomainError):
+    message = "The table has reservations ahead; move or cancel them, or make it inactive."
+
+
 # --- Webhooks -------------------------------------------------------------------------------
 
 

@@ -63,6 +63,11 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], Answer] = {
     ),
     errors.SlotMoveNotPossible: Answer(status.HTTP_409_CONFLICT),
     errors.HoursOverlap: Answer(status.HTTP_400_BAD_REQUEST, "opens"),
+    errors.StartRefused: Answer(status.HTTP_400_BAD_REQUEST, "start"),
+    errors.PartyTooLarge: Answer(status.HTTP_400_BAD_REQUEST, "party_size"),
+    errors.NoTableFree: Answer(status.HTTP_409_CONFLICT, extra={"alternatives": "alternatives"}),
+    errors.TableRefused: Answer(status.HTTP_409_CONFLICT),
+    errors.TableInUse: Answer(status.HTTP_409_CONFLICT),
 }
 
 

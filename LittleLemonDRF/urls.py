@@ -7,6 +7,7 @@ from django.urls import include, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import roles, views
+from .views.reservations import AvailabilityView, ReservationViewSet, TableViewSet
 from .views.stream import order_stream
 
 
@@ -22,6 +23,8 @@ router.register("menu-items", views.MenuItemViewSet, basename="menuitem")
 router.register("ratings", views.RatingViewSet, basename="rating")
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("webhooks", views.WebhookViewSet, basename="webhook")
+router.register("tables", TableViewSet, basename="table")
+router.register("reservations", ReservationViewSet, basename="reservation")
 router.register("service-hours", views.ServiceHoursViewSet, basename="service-hours")
 router.register("closures", views.ClosureViewSet, basename="closure")
 
@@ -46,6 +49,9 @@ def group_routes(slug: str, group_name: str) -> list:
 
 urlpatterns = [
     re_path(r"^orders/stream/?$", order_stream, name="order-stream"),
+    re_path(
+        r"^reservations/availability/?$", AvailabilityView.as_view(), name="availability"
+    ),
     *router.urls,
     re_path(r"^users/?$", views.AccountViewSet.as_view({"post": "create"}), name="register"),
     re_path(r"^users/", include((account_router.urls, "course-users"))),

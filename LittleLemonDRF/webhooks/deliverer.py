@@ -22,15 +22,14 @@ from django_tasks_db.utils import exclusive_transaction
 from rest_framework.fields import DateTimeField
 from rest_framework.renderers import JSONRenderer
 
-from .. import selectors
 from ..errors import WebhookTargetRefused
 from ..jobs import engine
 from ..models import OrderEvent, Webhook, WebhookDelivery
-from ..serializers import OrderSerializer
 from ..stream import LATE_COMMIT_WINDOW
 from .addresses import public_addresses
 from .endpoints import signing_secrets
 from .signing import HEADER, sign
+from .subjects import event_data
 from .transport import TIMEOUT, Outcome, post
 
 logger = logging.getLogger(__name__)
@@ -56,14 +55,14 @@ def payload(event: OrderEvent) -> bytes | None:
 
     The order has the shape GET /api/orders/{id} shows, from the same serializer and renderer.
     """
-    order = selectors.order_list().filter(pk=event.order_id).first()
-    if order is None:
+    data = event_data(event)
+    if data is None:
         return None
     body = {
         "id": event.pk,
         "type": event.type,
         "created": DateTimeField().to_representation(event.created),
-        "data": OrderSerializer(order).data,
+        "data": data,
     }
     return JSONRenderer().render(body)
 
