@@ -174,9 +174,10 @@ if REDIS_URL:
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
-                # Invalidations missed while Redis was unreachable are made up for on every
-                # (re)connection: caching.py.
-                "CONNECTION_POOL_CLASS": "LittleLemonDRF.caching.ReconnectingPool",
+                # Its connections ask breaker.py whether to try Redis after a failure, and are
+                # counted: invalidations missed meanwhile are made up for on every
+                # (re)connection (caching.py).
+                "CONNECTION_POOL_CLASS": "LittleLemonDRF.breaker.GuardedPool",
             },
         }
     }

@@ -46,38 +46,19 @@ TTL = 300  # seconds; bounds memory, and how long a write no hook sees goes unse
 CART_VERSION_TTL = 7 * 24 * 3600
 
 
-class _Connections:
-    """Whether Redis connected since the versions were last bumped for it."""
-
-    def __init__(self):
-        self.new = False
-
-    def connected(self, connection) -> None:  # redis-py calls it after every (re)connect
-        self.new = True
+# breaker.connections() when this process last bumped every version for them.
+_caught_up = [0]
 
 
-_connections = _Connections()
-
-
-class ReconnectingPool(redis.ConnectionPool):
-    """django-redis's pool (settings.py): every connection reports its (re)connects, and the
-    breaker guards it."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.connection_class = breaker.guarded(self.connection_class)
-
-    def make_connection(self):
-        connection = super().make_connection()
-        connection.register_connect_callback(_connections.connected)
-        return connection
+def _reconnected() -> bool:
+    return breaker.connections() != _caught_up[0]
 
 
 def _version(namespace: str) -> int:
     key = f"version:{namespace}"
     version = cache.get(key)
-    if _connections.new:  # since the last read, this process (re)connected: maybe this read
-        _connections.new = False
+    if _reconnected():  # since the last read, this process (re)connected: maybe this read
+        _caught_up[0] = breaker.connections()
         for each in NAMESPACES:
             _bump(each)
         version = cache.get(key)
@@ -195,7 +176,7 @@ def _lookup(namespaces: str | tuple[str, ...], text: str):
             )
         except redis.exceptions.RedisError:
             versions = None
-        if versions is not None and not _connections.new:
+        if versions is not None and not _reconnected():
             value = None if raw is None else backend.client.decode(raw)
             return f"{name}:{b':'.join(versions).decode()}:{digest}", value
     key = _key(namespaces, text)

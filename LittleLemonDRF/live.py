@@ -17,6 +17,8 @@ import time
 
 from django.conf import settings
 
+from . import breaker
+
 logger = logging.getLogger(__name__)
 
 CHANNEL = "littlelemon:order-events"
@@ -41,6 +43,8 @@ def wake() -> None:
             from django_redis import get_redis_connection
 
             get_redis_connection("default").publish(CHANNEL, b"1")
+        except breaker.REDIS_FAILURES:  # logged by breaker.py; the readers look by themselves
+            pass
         except Exception:  # the readers' own once-a-second look catches up
             logger.warning("Could not publish an order event wake-up", exc_info=True)
 
@@ -64,24 +68,29 @@ def _snapshot():
 async def relay_redis(event: asyncio.Event) -> None:
     """Set `event` on every wake-up published by any process, until cancelled.
 
-    Reconnects after a lost connection, with a pause; meanwhile readers look by themselves.
+    Subscribes again after a lost connection once breaker.py allows; meanwhile readers look
+    by themselves.
     """
     import redis.asyncio as aioredis
 
     while True:
+        if not breaker.health.may_ask():
+            await asyncio.sleep(breaker.REDIS_RETRY_SECONDS)
+            continue
         client = aioredis.Redis.from_url(settings.REDIS_URL)
         try:
             async with client.pubsub() as pubsub:
                 await pubsub.subscribe(CHANNEL)
                 event.set()  # anything published before the subscription: look now
                 async for message in pubsub.listen():
+                    breaker.health.answered()
                     if message["type"] == "message":
                         event.set()
         except asyncio.CancelledError:
             raise
-        except Exception:
-            logger.warning("Lost the order event channel; subscribing again", exc_info=True)
-            await asyncio.sleep(1)
+        except Exception as error:
+            _lost(error)
+            await asyncio.sleep(breaker.REDIS_RETRY_SECONDS)
         finally:
             await client.aclose()
 
@@ -125,16 +134,29 @@ def _relay_to_threads() -> None:
     import redis
 
     while True:
+        if not breaker.health.may_ask():
+            time.sleep(breaker.REDIS_RETRY_SECONDS)
+            continue
         client = redis.Redis.from_url(settings.REDIS_URL)
         try:
             with client.pubsub() as pubsub:
                 pubsub.subscribe(CHANNEL)
                 _count_wakeup()  # anything published before the subscription: look now
                 for message in pubsub.listen():
+                    breaker.health.answered()
                     if message["type"] == "message":
                         _count_wakeup()
-        except Exception:
-            logger.warning("Lost the order event channel; subscribing again", exc_info=True)
-            time.sleep(1)
+        except Exception as error:
+            _lost(error)
+            time.sleep(breaker.REDIS_RETRY_SECONDS)
         finally:
             client.close()
+
+
+def _lost(error: Exception) -> None:
+    """A relay lost its subscription: Redis failing is breaker.py's to know; anything else
+    is logged here. Either way the relay subscribes again when breaker.py allows."""
+    if isinstance(error, breaker.REDIS_FAILURES):
+        breaker.health.failed(error)
+    else:
+        logger.warning("Lost the order event channel; subscribing again", exc_info=error)

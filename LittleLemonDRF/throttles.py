@@ -9,8 +9,8 @@ with a process-local cache (which is per process anyway; see checks.py). Rates a
 request so that settings overrides take effect.
 
 Redis being unreachable fails no request: each process then counts in its own memory, by the
-same locked path, so limits hold per process. It tries Redis again at most once a second (a
-try may cost a connect timeout) and goes back to it as soon as it answers.
+same locked path, so limits hold per process, until breaker.py says to try Redis again (a try
+may cost a connect timeout) and Redis answers.
 
 Each throttle records its decision on the request: how many requests are left, and when one
 is possible again. RateLimitHeadersMiddleware reports the tightest of them as the
@@ -19,7 +19,6 @@ a throttle decided, the 429 included. The figures come from the deciding step it
 headers cost no cache call of their own.
 """
 
-import logging
 import math
 import threading
 import time
@@ -35,9 +34,7 @@ from django_redis.exceptions import ConnectionInterrupted
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
-from .breaker import REDIS_FAILURES, REDIS_RETRY_SECONDS
-
-logger = logging.getLogger(__name__)
+from . import breaker
 
 # KEYS[1]: the client's key. ARGV: now, window (s), limit, a unique member for this request.
 # Returns {allowed (1 or 0), the hits now in the window}, and once the window is full, the time
@@ -61,7 +58,7 @@ _script = None
 _local_lock = threading.Lock()
 
 # Redis not answering, as redis-py raises it and as django-redis wraps it.
-REDIS_UNREACHABLE = (*REDIS_FAILURES, ConnectionInterrupted)
+REDIS_UNREACHABLE = (*breaker.REDIS_FAILURES, ConnectionInterrupted)
 
 
 class _Histories:
@@ -97,48 +94,6 @@ class _Histories:
 
 
 _local = _Histories()
-
-
-class _RedisHealth:
-    """Whether Redis answered the last time a throttle asked it."""
-
-    def __init__(self, clock=time.monotonic):
-        self.down = False
-        self.retry_at = 0.0
-        self.clock = clock
-        self.lock = threading.Lock()
-
-    def worth_trying(self) -> bool:
-        if not self.down:
-            return True
-        now = self.clock()
-        if now < self.retry_at:
-            return False
-        with self.lock:  # one request per interval makes the try, the others count locally
-            if now < self.retry_at:
-                return False
-            self.retry_at = now + REDIS_RETRY_SECONDS
-            return True
-
-    def failed(self, error: Exception) -> None:
-        with self.lock:
-            self.retry_at = self.clock() + REDIS_RETRY_SECONDS
-            was_down, self.down = self.down, True
-        if not was_down:
-            logger.warning(
-                "Redis is unreachable (%s): throttling in this process's memory until it answers",
-                error,
-            )
-
-    def answered(self) -> None:
-        if self.down:
-            with self.lock:
-                was_down, self.down = self.down, False
-            if was_down:
-                logger.info("Redis answers again: throttling in Redis")
-
-
-_redis = _RedisHealth()
 
 
 def _redis_hit(backend: RedisCache, key: str, now: float, window: int, limit: int):
@@ -240,7 +195,7 @@ class _AtomicWindowMixin:
         if self.rate is None:
             return True
         shared = isinstance(caches["default"], RedisCache)
-        if not (shared and _redis.worth_trying() and self._decided_on_redis(request, view)):
+        if not (shared and breaker.health.may_ask() and self._decided_on_redis(request, view)):
             self._decide_locally(request, view)
         if self.decision is None:  # no cache key: this throttle does not apply to the request
             return True
@@ -258,9 +213,9 @@ class _AtomicWindowMixin:
                 caches["default"], self.key, self.now, self.duration, self.num_requests
             )
         except REDIS_UNREACHABLE as error:
-            _redis.failed(error)
+            breaker.health.failed(error)
             return False
-        _redis.answered()
+        breaker.health.answered()
         self.decision = self._decision(allowed, count, freed_at)
         return True
 

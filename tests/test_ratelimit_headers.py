@@ -14,7 +14,7 @@ from django_redis import get_redis_connection
 from rest_framework.throttling import SimpleRateThrottle
 
 from harness.backing import free_port
-from LittleLemonDRF import throttles
+from LittleLemonDRF import breaker, throttles
 from tests.factories import PASSWORD, add_to_cart, make_menu_item, make_menu_items, make_order
 from tests.test_throttling import assert_throttled, set_rates
 
@@ -48,8 +48,8 @@ def clock(monkeypatch):
 @pytest.fixture(autouse=True)
 def redis_health(monkeypatch):
     """Redis assumed up, on a clock of its own, and an empty fallback store, for each test."""
-    health = throttles._RedisHealth(clock=Clock(1000.0))
-    monkeypatch.setattr(throttles, "_redis", health)
+    health = breaker.Breaker(clock=Clock(1000.0))
+    monkeypatch.setattr(breaker, "health", health)
     throttles._local.clear()
     yield health
     throttles._local.clear()
@@ -294,10 +294,11 @@ def redis_tries(monkeypatch):
 
 
 def throttle_logs(caplog) -> list[tuple[int, str]]:
+    """What was logged about Redis going and coming back (breaker.py decides and says it)."""
     return [
         (record.levelno, record.getMessage())
         for record in caplog.records
-        if record.name == throttles.__name__
+        if record.name == breaker.__name__
     ]
 
 
@@ -353,7 +354,7 @@ def test_unreachable_redis_is_tried_again_once_a_second(
 def test_throttling_returns_to_redis_when_it_answers_again(
     api_client, settings, caplog, redis_health, unreachable_redis
 ):
-    caplog.set_level(logging.INFO, logger=throttles.__name__)
+    caplog.set_level(logging.INFO, logger=breaker.__name__)
     set_rates(settings, anon="3/minute")
     assert rate_limit(api_client.get(CHECK))[1] == '"anon";r=2;t=0'
     assert rate_limit(api_client.get(CHECK))[1] == '"anon";r=1;t=0'
