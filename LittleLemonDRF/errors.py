@@ -120,6 +120,80 @@ class ItemsUnavailable(DomainError):
         self.shortages = shortages
 
 
+# --- Tables and reservations ---------------------------------------------------------------
+
+
+class StartRefused(DomainError):
+    """A reservation's start breaks a rule of the clock (naive, off the grid, too soon...)."""
+
+
+class PartyTooLarge(DomainError):
+    def __init__(self, largest: int):
+        if largest:
+            super().__init__(f"Our largest table seats {largest}.")
+        else:
+            super().__init__("No table is open for reservations.")
+
+
+class NoTableFree(DomainError):
+    """No table can take the party then; `alternatives` are other starts of that day."""
+
+    message = "No table is free for that party at that time."
+
+    def __init__(self, alternatives: list[str], message: str | None = None):
+        super().__init__(message)
+        self.alternatives = alternatives
+
+
+class TableRefused(DomainError):
+    """The table a manager chose cannot take this reservation."""
+
+
+class TableInUse(DomainError):
+    message = "The table has reservations ahead; move or cancel them, or make it inactive."
+
+
+# --- Options, the bill and refunds ---------------------------------------------------------
+
+
+class ChoicesRefused(DomainError):
+    """A line's picks break a rule of the dish's option groups; the message names the group."""
+
+
+@dataclass(frozen=True)
+class ChoiceShortage(Shortage):
+    """A line whose picked choice is switched off or deleted (`left` is 0)."""
+
+    choice_id: int
+    choice: str
+
+
+class BelowMinimumOrder(DomainError):
+    def __init__(self, minimum):
+        super().__init__(f"A delivery order comes to at least {minimum} before fees and tip.")
+        self.minimum_order = f"{minimum:.2f}"
+
+
+class ItemsRefused(DomainError):
+    """Lines of an order placed in one request that the cart's rules refuse, by position:
+    `errors` holds each line's DomainError, or None for a line that passed."""
+
+    message = "Some lines cannot be ordered as given; nothing was ordered."
+
+    def __init__(self, errors: list):
+        super().__init__()
+        self.errors = errors
+
+
+class RefundNotPossible(DomainError):
+    """The refund asks for more than can be given back, or the order is not paid."""
+
+
+class RefundLineUnknown(DomainError):
+    def __init__(self, line_id: int):
+        super().__init__(f"The order has no line {line_id}.")
+
+
 # --- The restaurant's clock -----------------------------------------------------------------
 
 
@@ -155,39 +229,6 @@ class SlotMoveNotPossible(DomainError):
 class HoursOverlap(DomainError):
     def __init__(self, other: str):
         super().__init__(f"These hours overlap {other}; periods of one fulfilment may only touch.")
-
-
-# --- Tables and reservations ---------------------------------------------------------------
-
-
-class StartRefused(DomainError):
-    """A reservation's start breaks a rule of the clock (naive, off the grid, too soon...)."""
-
-
-class PartyTooLarge(DomainError):
-    def __init__(self, largest: int):
-        if largest:
-            super().__init__(f"Our largest table seats {largest}.")
-        else:
-            super().__init__("No table is open for reservations.")
-
-
-class NoTableFree(DomainError):
-    """No table can take the party then; `alternatives` are other starts of that day."""
-
-    message = "No table is free for that party at that time."
-
-    def __init__(self, alternatives: list[str], message: str | None = None):
-        super().__init__(message)
-        self.alternatives = alternatives
-
-
-class TableRefused(DomainError):
-    """The table a manager chose cannot take this reservation."""
-
-
-class TableInUse(DomainError):
-    message = "The table has reservations ahead; move or cancel them, or make it inactive."
 
 
 # --- Webhooks -------------------------------------------------------------------------------

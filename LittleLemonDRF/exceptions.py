@@ -63,6 +63,13 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], Answer] = {
     ),
     errors.SlotMoveNotPossible: Answer(status.HTTP_409_CONFLICT),
     errors.HoursOverlap: Answer(status.HTTP_400_BAD_REQUEST, "opens"),
+    errors.ChoicesRefused: Answer(status.HTTP_400_BAD_REQUEST, "choices"),
+    errors.BelowMinimumOrder: Answer(
+        status.HTTP_400_BAD_REQUEST, extra={"minimum_order": "minimum_order"}
+    ),
+    errors.ItemsRefused: Answer(status.HTTP_400_BAD_REQUEST, extra={"items": "errors"}),
+    errors.RefundNotPossible: Answer(status.HTTP_409_CONFLICT),
+    errors.RefundLineUnknown: Answer(status.HTTP_400_BAD_REQUEST, "lines"),
     errors.StartRefused: Answer(status.HTTP_400_BAD_REQUEST, "start"),
     errors.PartyTooLarge: Answer(status.HTTP_400_BAD_REQUEST, "party_size"),
     errors.NoTableFree: Answer(status.HTTP_409_CONFLICT, extra={"alternatives": "alternatives"}),
@@ -76,7 +83,7 @@ def exception_handler(exc, context):
     turned into the API exceptions they answer as; the rest as DRF answers them."""
     if isinstance(exc, errors.DomainError):
         set_rollback()
-        answer = next(DOMAIN_ERRORS[k] for k in type(exc).__mro__ if k in DOMAIN_ERRORS)
+        answer = _answer(exc)
         return Response(_domain_body(exc, answer), status=answer.status)
     if isinstance(exc, DATABASE_UNAVAILABLE):
         logger.warning("The database is unavailable", exc_info=exc)
@@ -91,6 +98,10 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def _answer(exc: errors.DomainError) -> Answer:
+    return next(DOMAIN_ERRORS[k] for k in type(exc).__mro__ if k in DOMAIN_ERRORS)
+
+
 def _domain_body(exc: errors.DomainError, answer: Answer) -> dict:
     if answer.field is not None:
         return {answer.field: [exc.message]}
@@ -99,9 +110,14 @@ def _domain_body(exc: errors.DomainError, answer: Answer) -> dict:
 
 
 def _plain(value):
-    """Dataclasses (and lists of them) as the dicts JSON shows."""
+    """Dataclasses (and lists of them) as the dicts JSON shows; a domain error inside (a line
+    of ItemsRefused) as it would answer on its own, {} for none."""
     if isinstance(value, list):
         return [_plain(item) for item in value]
+    if value is None:
+        return {}
+    if isinstance(value, errors.DomainError):
+        return _domain_body(value, _answer(value))
     return asdict(value) if is_dataclass(value) else value
 
 

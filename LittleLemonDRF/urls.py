@@ -8,6 +8,8 @@ from rest_framework.routers import SimpleRouter
 
 from . import roles, views
 from .views.reservations import AvailabilityView, ReservationViewSet, TableViewSet
+from .views.options import OptionChoiceViewSet, OptionGroupViewSet
+from .views.refunds import OrderRefundsView
 from .views.stream import order_stream
 
 
@@ -27,6 +29,8 @@ router.register("tables", TableViewSet, basename="table")
 router.register("reservations", ReservationViewSet, basename="reservation")
 router.register("service-hours", views.ServiceHoursViewSet, basename="service-hours")
 router.register("closures", views.ClosureViewSet, basename="closure")
+router.register("option-groups", OptionGroupViewSet, basename="option-group")
+router.register("option-choices", OptionChoiceViewSet, basename="option-choice")
 
 # Djoser's user routes, mounted at /auth/ (the project's urls) and at /api/users/ (the course).
 account_router = OptionalSlashRouter()
@@ -49,6 +53,9 @@ def group_routes(slug: str, group_name: str) -> list:
 
 urlpatterns = [
     re_path(r"^orders/stream/?$", order_stream, name="order-stream"),
+    re_path(
+        r"^orders/(?P<pk>[0-9]+)/refunds/?$", OrderRefundsView.as_view(), name="order-refunds"
+    ),
     re_path(
         r"^reservations/availability/?$", AvailabilityView.as_view(), name="availability"
     ),

@@ -114,14 +114,22 @@ def test_order_shape(customer_client, customer_user, crew_user):
         "delivery_crew": {"id": crew_user.pk, "username": crew_user.username},
         "status": False,
         "total": "25.00",
+        "subtotal": "25.00",
+        "delivery_fee": "0.00",
+        "tip": "0.00",
+        "tax": "0.00",
+        "refunded": "0.00",
         "date": timezone.localdate().isoformat(),
         "items": [
             {
+                "id": order.items.get().pk,
                 "menuitem_id": dish.pk,
                 "title": "Greek Salad",
                 "quantity": 2,
                 "unit_price": "12.50",
                 "price": "25.00",
+                "choices": [],
+                "note": "",
             }
         ],
         "state": "placed",
@@ -134,6 +142,7 @@ def test_order_shape(customer_client, customer_user, crew_user):
         "slot": None,
         "asap": True,
         "placed_at": placed_at,
+        "refunds": [],
         "history": [{"state": "placed", "at": placed_at, "by": customer, "reason": None}],
     }
 
@@ -197,20 +206,27 @@ def test_customer_places_order_from_cart(customer_client, customer_user):
     assert body["status"] is False
     assert body["delivery_crew"] is None
     assert body["user"] == {"id": customer_user.pk, "username": customer_user.username}
+    line_ids = list(OrderItem.objects.filter(order_id=body["id"]).values_list("id", flat=True))
     assert body["items"] == [
         {
+            "id": line_ids[0],
             "menuitem_id": soup.pk,
             "title": "Soup",
             "quantity": 2,
             "unit_price": "6.50",
             "price": "13.00",
+            "choices": [],
+            "note": "",
         },
         {
+            "id": line_ids[1],
             "menuitem_id": bread.pk,
             "title": bread.title,
             "quantity": 3,
             "unit_price": "3.25",
             "price": "9.75",
+            "choices": [],
+            "note": "",
         },
     ]
     order = Order.objects.get(pk=body["id"])
@@ -826,6 +842,7 @@ def test_order_history_survives_menu_edits_and_deletion(customer_client, custome
     assert placed.status_code == 201
     order_id = placed.json()["id"]
 
+    line_id = OrderItem.objects.get(order_id=order_id).pk
     dish.title = "Renamed"
     dish.price = Decimal("99.00")
     dish.save()
@@ -835,11 +852,14 @@ def test_order_history_survives_menu_edits_and_deletion(customer_client, custome
     assert edited.json()["total"] == "16.00"
     assert edited.json()["items"] == [
         {
+            "id": line_id,
             "menuitem_id": dish.pk,
             "title": "Original Title",
             "quantity": 2,
             "unit_price": "8.00",
             "price": "16.00",
+            "choices": [],
+            "note": "",
         }
     ]
 
@@ -850,11 +870,14 @@ def test_order_history_survives_menu_edits_and_deletion(customer_client, custome
     assert deleted.json()["total"] == "16.00"
     assert deleted.json()["items"] == [
         {
+            "id": line_id,
             "menuitem_id": None,
             "title": "Original Title",
             "quantity": 2,
             "unit_price": "8.00",
             "price": "16.00",
+            "choices": [],
+            "note": "",
         }
     ]
 
@@ -1048,9 +1071,10 @@ def test_an_order_reads_the_same_in_the_list_and_on_its_own(
     )
     listed = manager_client.get("/api/orders").json()["results"]
     alone = manager_client.get(f"/api/orders/{order.pk}").json()
-    # The detail adds the order's history to the shape lists show.
-    assert [*alone] == [*listed[0], "history"]
-    assert listed == [{name: value for name, value in alone.items() if name != "history"}]
+    # The detail adds the order's refunds and history to the shape lists show.
+    detail_only = ("refunds", "history")
+    assert [name for name in alone if name not in detail_only] == [*listed[0]]
+    assert listed == [{name: value for name, value in alone.items() if name not in detail_only}]
     assert alone["total"] == "39.25"
     assert alone["delivery_crew"] == {"id": crew_user.pk, "username": crew_user.username}
 

@@ -1,13 +1,24 @@
 """Orders: the one shape every answer about an order uses, and what a client sends."""
 
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from .. import order_policy
-from ..models import NOTE_MAX, Order, OrderItem, OrderStateChange
+from ..models import (
+    NOTE_MAX,
+    QUANTITY_MAX,
+    QUANTITY_RULE,
+    MenuItem,
+    Order,
+    OrderItem,
+    OrderStateChange,
+)
 from .common import UserRefSerializer
 from .restaurant import AwareDateTimeField
-from .engine import AliasMixin, BooleanField, FastReadMixin, ModelSerializer
+from .engine import AliasMixin, BooleanField, FastReadMixin, ModelSerializer, bounds
+from .options import OrderChoicesField, RefundSerializer, choice_ids_field, line_note_field
 
 User = get_user_model()
 
@@ -17,9 +28,20 @@ class OrderItemSerializer(FastReadMixin, ModelSerializer):
         read_only=True, allow_null=True, help_text="null once the dish left the menu."
     )
 
+    choices = OrderChoicesField(read_only=True)
+
     class Meta:
         model = OrderItem
-        fields = ["menuitem_id", "title", "quantity", "unit_price", "price"]
+        fields = [
+            "id",
+            "menuitem_id",
+            "title",
+            "quantity",
+            "unit_price",
+            "price",
+            "choices",
+            "note",
+        ]
         read_only_fields = fields
 
 
@@ -51,6 +73,24 @@ class OrderSerializer(FastReadMixin, ModelSerializer):
     history = OrderStateChangeSerializer(
         many=True, read_only=True, source="history_entries", help_text="Oldest first."
     )
+    refunds = RefundSerializer(
+        many=True, read_only=True, source="refund_list", help_text="Oldest first."
+    )
+    total = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        read_only=True,
+        help_text="subtotal + delivery_fee + tip, plus tax when it is added to the prices.",
+    )
+    tax = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        read_only=True,
+        help_text="At the restaurant's tax_rate on subtotal + delivery_fee; never on the tip.",
+    )
+    refunded = serializers.DecimalField(
+        max_digits=12, decimal_places=2, read_only=True, help_text="The sum of the refunds."
+    )
 
     class Meta:
         model = Order
@@ -60,6 +100,11 @@ class OrderSerializer(FastReadMixin, ModelSerializer):
             "delivery_crew",
             "status",
             "total",
+            "subtotal",
+            "delivery_fee",
+            "tip",
+            "tax",
+            "refunded",
             "date",
             "items",
             "state",
@@ -72,6 +117,7 @@ class OrderSerializer(FastReadMixin, ModelSerializer):
             "slot",
             "asap",
             "placed_at",
+            "refunds",
             "history",
         ]
         read_only_fields = fields
@@ -81,10 +127,23 @@ class OrderSummarySerializer(OrderSerializer):
     """An order as lists show it: the same shape without its history."""
 
     history = None
+    refunds = None
 
     class Meta(OrderSerializer.Meta):
-        fields = [name for name in OrderSerializer.Meta.fields if name != "history"]
+        fields = [n for n in OrderSerializer.Meta.fields if n not in ("history", "refunds")]
         read_only_fields = fields
+
+
+ITEMS_MAX = 50
+
+
+class OrderLineInSerializer(serializers.Serializer):
+    """A line of an order placed in one request."""
+
+    menuitem_id = serializers.PrimaryKeyRelatedField(queryset=MenuItem.objects.all())
+    quantity = serializers.IntegerField(**bounds(1, QUANTITY_MAX, QUANTITY_RULE), default=1)
+    choices = choice_ids_field()
+    note = line_note_field()
 
 
 class OrderCreateSerializer(serializers.Serializer):
@@ -103,6 +162,33 @@ class OrderCreateSerializer(serializers.Serializer):
             "possible. A 400 while the fulfilment has no service hours."
         ),
     )
+    tip = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=Decimal("999.99"),
+        required=False,
+        help_text="An amount, 0.00..999.99; or send tip_percent. Never taxed.",
+    )
+    tip_percent = serializers.IntegerField(
+        min_value=0, max_value=100, required=False, help_text="A whole percent of the subtotal."
+    )
+    items = OrderLineInSerializer(
+        many=True,
+        required=False,
+        allow_empty=False,
+        max_length=ITEMS_MAX,
+        help_text=(
+            f"1..{ITEMS_MAX} lines to order instead of the cart, judged by the cart's rules; "
+            "the cart is left as it is."
+        ),
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "tip" in attrs and "tip_percent" in attrs:
+            raise serializers.ValidationError({"tip": ["Send tip or tip_percent, not both."]})
+        return attrs
 
 
 class OrderUpdateSerializer(AliasMixin, serializers.Serializer):

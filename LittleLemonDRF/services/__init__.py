@@ -18,7 +18,14 @@ from .menu import (
     rating_delete,
     rating_set,
 )
+from .options import (
+    option_choice_delete,
+    option_choice_save,
+    option_group_delete,
+    option_group_save,
+)
 from .orders import IDEMPOTENCY_WINDOW, order_delete, order_place, order_update
+from .refunds import refund_make
 from .restaurant import (
     closure_delete,
     closure_save,
@@ -29,6 +36,11 @@ from .restaurant import (
 )
 
 __all__ = [
+    "option_choice_delete",
+    "option_choice_save",
+    "option_group_delete",
+    "option_group_save",
+    "refund_make",
     "IDEMPOTENCY_WINDOW",
     "BadIdempotencyKey",
     "cart_add_item",

@@ -9,10 +9,8 @@ from .. import clock, live, order_policy
 from ..errors import (
     BadIdempotencyKey,
     EmptyCart,
-    ItemsUnavailable,
     NotDeliveryCrew,
     ReasonRequired,
-    Shortage,
 )
 from ..models import (
     IDEMPOTENCY_KEY_MAX,
@@ -24,6 +22,7 @@ from ..models import (
     OrderItem,
     OrderStateChange,
 )
+from . import order_lines
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
@@ -36,8 +35,12 @@ def order_place(
     payment_method: str = Order.PaymentMethod.CASH,
     note: str = "",
     scheduled_for: datetime | None = None,
+    tip=None,
+    tip_percent: int | None = None,
+    items: list[dict] | None = None,
 ) -> tuple[Order, bool]:
-    """Turn the user's cart into an order in one transaction; True when a new order was made.
+    """Turn the user's cart (or the `items` sent, leaving the cart alone) into an order in one
+    transaction, billed as order_lines.order_bill says; True when a new order was made.
 
     The cart rows are locked, so a second placement of the same cart waits and then finds it
     empty. Counted dishes lose the ordered portions in the same transaction, or nothing at
@@ -54,6 +57,7 @@ def order_place(
                 idempotency_key=idempotency_key,
                 details=details,
                 scheduled_for=scheduled_for,
+                asked={"tip": tip, "tip_percent": tip_percent, "items": items},
             )
     except IntegrityError:
         # Two requests with the same key raced past the lookup: the unique constraint let
@@ -64,18 +68,29 @@ def order_place(
 
 
 def _order_place(
-    *, user, idempotency_key: str | None, details: dict, scheduled_for: datetime | None = None
+    *,
+    user,
+    idempotency_key: str | None,
+    details: dict,
+    scheduled_for: datetime | None = None,
+    asked: dict | None = None,
 ) -> tuple[Order, bool]:
+    asked = dict(asked or {})
+    items = asked.pop("items", None)
     # The cart rows and their dishes, locked in the dishes' order: every transaction that
     # takes stock (placing, cancelling) locks dishes by ascending id, so none waits on
     # another in a circle. NO KEY: adding a dish to a cart meanwhile is not blocked.
-    lines = list(
-        Cart.objects.select_for_update(of=("self", "menuitem"), no_key=True)
-        .filter(user=user)
-        .select_related("menuitem")
-        .order_by("menuitem_id")
-    )
-    lines.sort(key=lambda line: line.pk)  # the order's lines keep the cart's order
+    carts = []
+    if items is None:
+        carts = list(
+            Cart.objects.select_for_update(of=("self", "menuitem"), no_key=True)
+            .filter(user=user)
+            .select_related("menuitem")
+            .order_by("menuitem_id")
+        )
+        lines = order_lines.lines_of_cart(carts)  # in the cart's order
+    else:
+        lines = order_lines.lines_of_items(items)  # the cart is neither read nor touched
     # Looked up after taking the lock: a concurrent request with the same key has committed
     # by now, and its order is visible.
     if idempotency_key is not None:
@@ -87,27 +102,15 @@ def _order_place(
             previous.save(update_fields=["idempotency_key"])
     if not lines:
         raise EmptyCart()
-    shortages = [shortage for shortage in map(_shortage, lines) if shortage]
-    if shortages:
-        raise ItemsUnavailable(shortages)
-    # Prices come from the menu at this moment, so a client cannot choose what it pays.
-    items = [
-        OrderItem(
-            menuitem=line.menuitem,
-            title=line.menuitem.title,
-            quantity=line.quantity,
-            unit_price=line.menuitem.price,
-            price=line.menuitem.price * line.quantity,
-            counted=line.menuitem.stock is not None,
-        )
-        for line in lines
-    ]
+    order_lines.check_available(lines)
+    items = order_lines.order_items(lines)
+    billed = order_lines.order_bill(items, fulfilment=details["fulfilment"], **asked)
     # The slot's place (clock.hold_slot) is taken once the dishes are locked, as every
     # transaction that takes both does; refused, it takes the whole placement back with it.
     hold = clock.hold_slot(fulfilment=details["fulfilment"], scheduled_for=scheduled_for)
     order = Order.objects.create(
         user=user,
-        total=sum(item.price for item in items),
+        **billed,
         date=timezone.localdate(),
         idempotency_key=idempotency_key or "",
         **details,
@@ -116,24 +119,15 @@ def _order_place(
     for item in items:
         item.order = order
     OrderItem.objects.bulk_create(items)
-    counted = [line.menuitem for line in lines if line.menuitem.stock is not None]
-    for line in lines:
-        if line.menuitem.stock is not None:
-            line.menuitem.stock -= line.quantity
+    counted = order_lines.take_stock(lines)
     if counted:
         MenuItem.objects.bulk_update(counted, ["stock"])
-    Cart.objects.filter(pk__in=[line.pk for line in lines]).delete()
+    if carts:
+        Cart.objects.filter(pk__in=[cart.pk for cart in carts]).delete()
     order.lines, order.changes = items, []
+    order.refund_rows = []
     _announce(order, OrderEvent.Type.CREATED)
     return order, True
-
-
-def _shortage(line: Cart) -> Shortage | None:
-    dish = line.menuitem
-    left = 0 if not dish.available else dish.stock
-    if left is None or left >= line.quantity:
-        return None
-    return Shortage(menuitem_id=dish.pk, title=dish.title, requested=line.quantity, left=left)
 
 
 _UNSET = object()
@@ -236,7 +230,11 @@ def _enter(order: Order, state: str, *, by, reason: str | None = None) -> set[st
         fields.add("cancel_reason")
         _give_back_stock(order)
         clock.free_slot(order)
-        if order.payment_status == Order.PaymentStatus.PAID:
+        # Money was taken (all of it, or what refunds left): it is owed back.
+        if order.payment_status in (
+            Order.PaymentStatus.PAID,
+            Order.PaymentStatus.PARTIALLY_REFUNDED,
+        ):
             order.payment_status = Order.PaymentStatus.REFUND_DUE
             fields.add("payment_status")
     order.state = state
