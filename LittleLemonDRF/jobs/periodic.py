@@ -4,7 +4,6 @@ Each is safe to run twice and works in batches, so a worker killed in the middle
 either cleaned or waiting for the next run, never half of one.
 """
 
-import importlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from .. import clock
 from ..models import ApiToken, Order, OrderEvent, Webhook, WebhookDelivery
 from ..services import IDEMPOTENCY_WINDOW
 from ..stream import REPLAY_WINDOW
@@ -30,11 +30,7 @@ JOB_HISTORY = timedelta(days=1)  # how long finished jobs stay in the admin
 @task()
 def release_scheduled_orders() -> int:
     """Move the scheduled orders whose time has come to `placed`; how many moved."""
-    try:
-        clock = importlib.import_module("LittleLemonDRF.clock")
-    except ModuleNotFoundError:  # a project without scheduled orders
-        return 0
-    return clock.release_due_orders() or 0
+    return clock.release_due_orders()
 
 
 @engine.every(CLEAN_UP_SECONDS)
