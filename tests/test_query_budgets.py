@@ -5,10 +5,23 @@ queries are named in comments. (Menu items, ratings, cart and order lists and or
 have theirs in test_menu.py, test_ratings.py, test_cart.py and test_orders.py.)
 """
 
-import pytest
+import datetime
 
-from LittleLemonDRF import roles
-from tests.factories import add_to_cart, make_category, make_menu_item, make_rating, make_user
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from LittleLemonDRF import clock, roles
+from LittleLemonDRF.models import Order, Restaurant, ServiceHours, SlotTaken
+from tests.factories import (
+    add_to_cart,
+    client_for,
+    make_category,
+    make_menu_item,
+    make_rating,
+    make_user,
+)
 
 SIZES = [2, 60]
 
@@ -126,3 +139,44 @@ def test_group_member_add_budget(manager_client, django_assert_num_queries, size
             "/api/groups/delivery-crew/users", {"username": newcomer.username}, format="json"
         )
     assert response.status_code == 201
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", SIZES)
+def test_placing_for_a_slot_costs_one_query_more_than_without(customer_user, size):
+    # Pickup is served all day (orders for a time); delivery has no hours (as before).
+    Restaurant.objects.update_or_create(pk=1, defaults={"timezone": "UTC", "lead_minutes": 0})
+    for weekday in range(7):
+        ServiceHours.objects.create(
+            fulfilment="pickup", weekday=weekday, opens="00:00", closes="24:00", capacity=1000
+        )
+    day = timezone.now().date() + datetime.timedelta(days=1)
+    slot = datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
+    Order.objects.bulk_create(
+        Order(user=make_user(), total=0, date=day, fulfilment="pickup", slot=slot)
+        for _ in range(size)
+    )
+    SlotTaken.objects.create(fulfilment="pickup", start=slot, taken=size)
+    dish = make_menu_item()
+    client = client_for(customer_user)
+    clock.config()  # read once, then kept in the cache (clock/config.py)
+
+    def place(body):
+        add_to_cart(customer_user, dish)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post("/api/orders", body, format="json")
+        assert response.status_code == 201, response.json()
+        return response, len(queries)
+
+    place({"fulfilment": "delivery"})  # the caller's group names are then known (roles.py)
+    _, plain = place({"fulfilment": "delivery"})
+    # The one more: the place taken in one statement (INSERT ... ON CONFLICT DO UPDATE ...
+    # WHERE taken < capacity), however many orders hold the slot.
+    timed, for_a_time = place({"fulfilment": "pickup", "scheduled_for": slot.isoformat()})
+    asap, as_soon = place({"fulfilment": "pickup"})
+
+    assert for_a_time == plain + 1
+    assert as_soon == plain + 1
+    assert timed.json()["state"] == "scheduled"
+    assert asap.json()["slot"] is not None
+    assert SlotTaken.objects.get(start=slot).taken == size + 1
