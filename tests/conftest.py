@@ -9,6 +9,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from LittleLemonDRF import breaker, roles, throttles
+from LittleLemonDRF.models import Closure, ServiceHours
 from tests.factories import (
     add_to_cart,
     client_for,
@@ -162,6 +163,13 @@ def world(customer_user, other_customer_user, crew_user, manager_user, admin_use
     manager_member = make_user("mel_member", groups=[roles.MANAGER])
     crew_member = make_user("dan_driver", groups=[roles.DELIVERY_CREW])
     outsider = make_user("olga_outsider")
+    # Hours for tables, which leave orders as they were, and a closure, to read and change.
+    hours = ServiceHours.objects.create(
+        fulfilment="table", weekday=0, opens="18:00", closes="22:00"
+    )
+    closure = Closure.objects.create(
+        starts="2030-12-25T00:00:00+00:00", ends="2030-12-26T00:00:00+00:00", reason="Christmas"
+    )
     refs = {
         "category": category.pk,
         "empty_category": empty_category.pk,
@@ -180,6 +188,8 @@ def world(customer_user, other_customer_user, crew_user, manager_user, admin_use
         "crew_member_name": crew_member.username,
         "outsider_name": outsider.username,
         "customer_name": customer_user.username,
+        "hours": hours.pk,
+        "closure": closure.pk,
     }
     return SimpleNamespace(
         category=category, item=item, customer=customer_user, lines=lines, refs=refs

@@ -9,7 +9,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.permissions import SAFE_METHODS
 
-from LittleLemonDRF.models import Cart, Category, MenuItem, Order, OrderItem, Rating
+from LittleLemonDRF.models import (
+    Cart,
+    Category,
+    Closure,
+    MenuItem,
+    Order,
+    OrderItem,
+    Rating,
+    Restaurant,
+    ServiceHours,
+)
 from tests.factories import (
     PASSWORD,
 )
@@ -133,6 +143,32 @@ CONTRACT = [
         None,
     ),
     ("DELETE", "/api/orders/{other_order}", None, (401, 404, 404, 204, 204), None),
+    # --- The restaurant: `hours` serve tables, `closure` is a day ahead
+    ("GET", "/api/restaurant", None, EVERYONE, None),
+    ("PATCH", "/api/restaurant", {"name": "Little Lemon Bistro"}, MANAGERS, None),
+    ("PUT", "/api/restaurant", {"name": "Lemon", "prep_minutes": 40}, MANAGERS, None),
+    ("GET", "/api/service-hours", None, EVERYONE, None),
+    (
+        "POST",
+        "/api/service-hours",
+        {"fulfilment": "pickup", "weekday": 5, "opens": "11:00", "closes": "22:00", "capacity": 4},
+        (401, 403, 403, 201, 201),
+        None,
+    ),
+    ("GET", "/api/service-hours/{hours}", None, EVERYONE, None),
+    ("PATCH", "/api/service-hours/{hours}", {"closes": "23:00"}, MANAGERS, None),
+    ("DELETE", "/api/service-hours/{hours}", None, (401, 403, 403, 204, 204), None),
+    ("GET", "/api/closures", None, EVERYONE, None),
+    (
+        "POST",
+        "/api/closures",
+        {"starts": "2031-01-01T00:00:00+01:00", "ends": "2031-01-02T00:00:00+01:00"},
+        (401, 403, 403, 201, 201),
+        None,
+    ),
+    ("PATCH", "/api/closures/{closure}", {"reason": "Stocktaking"}, MANAGERS, None),
+    ("DELETE", "/api/closures/{closure}", None, (401, 403, 403, 204, 204), None),
+    ("GET", "/api/slots?fulfilment=delivery", None, EVERYONE, "slots"),
     # --- Course demo endpoints
     ("GET", "/api/secret", None, SIGNED_IN, None),
     ("GET", "/api/manager-view", None, MANAGERS, None),
@@ -223,6 +259,9 @@ def _db_state() -> dict:
         "cart": list(Cart.objects.order_by("id").values()),
         "orders": list(Order.objects.order_by("id").values()),
         "order_items": list(OrderItem.objects.order_by("id").values()),
+        "restaurant": list(Restaurant.objects.values()),
+        "service_hours": list(ServiceHours.objects.order_by("id").values()),
+        "closures": list(Closure.objects.order_by("id").values()),
         "users": list(User.objects.order_by("id").values_list("id", "username")),
         "memberships": list(
             User.groups.through.objects.order_by("id").values_list("user_id", "group_id")
