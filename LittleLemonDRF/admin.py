@@ -368,3 +368,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 # Tables and reservations, and the users' no-show counts.
 from . import tables_admin  # noqa: E402, F401
+
+# The restaurant's settings, service hours and closures.
+from .clock import admin as clock_admin  # noqa: E402, F401
