@@ -436,3 +436,17 @@ def test_slot_times_carry_the_local_offset(api_client):
 
     assert response.status_code == 200
     assert response.json()[0]["start"] == f"{day}T00:00:00+05:30"
+
+
+# --- Kitchen board --------------------------------------------------------------------------
+
+
+def test_the_board_has_a_scheduled_column_first_ordered_by_slot(client, manager_user):
+    client.force_login(manager_user)
+
+    response = client.get("/kitchen/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<section class="column" data-state="scheduled" data-order-by="slot"' in html
+    assert html.index('data-state="scheduled"') < html.index('data-state="placed"')

@@ -21,6 +21,9 @@ from ..models import Order
 
 # A column per state an order is still open in, in the order orders go through them.
 COLUMNS = [state for state in Order.State if state not in Order.FINAL]
+# Cards are in the order they were placed, except where this says otherwise: orders for later
+# wait by the time they are wanted.
+ORDERED_BY = {Order.State.SCHEDULED: "slot"}
 
 # What a card's main button says for each state it moves an order to. A state missing here
 # (a new one) gets "Move to <state>", so the board never needs this table to work.
@@ -65,7 +68,10 @@ def kitchen_board(request):
     if not roles.is_manager(request.user):
         raise PermissionDenied("The kitchen board is for managers and admins.")
     context = {
-        "columns": [{"state": str(state), "label": state_label(state)} for state in COLUMNS],
+        "columns": [
+            {"state": str(state), "label": state_label(state), "order_by": ORDERED_BY.get(state)}
+            for state in COLUMNS
+        ],
         "moves": transition_table(),
         "labels": {
             str(state): ACTION_LABELS.get(state, f"Move to {state_label(state).lower()}")

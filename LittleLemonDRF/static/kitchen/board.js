@@ -128,6 +128,7 @@
   function buildCard(order) {
     const card = element("li", "card");
     card.dataset.orderId = order.id;
+    if (order.slot) card.dataset.slot = String(Date.parse(order.slot));
     const article = element("article");
     article.setAttribute("aria-labelledby", `order-${order.id}`);
     card.append(article);
@@ -198,9 +199,16 @@
     }
     const card = buildCard(order);
     if (old) old.remove();
-    // Oldest first: orders are numbered as they are placed.
+    // Oldest first: orders are numbered as they are placed. A column ordered by slot (orders
+    // for later) puts the soonest wanted first, then by number.
     const list = column.querySelector(".cards");
-    const next = Array.from(list.children).find((other) => Number(other.dataset.orderId) > order.id);
+    const bySlot = column.dataset.orderBy === "slot";
+    const key = (node) => [bySlot ? Number(node.dataset.slot || 0) : 0, Number(node.dataset.orderId)];
+    const mine = key(card);
+    const next = Array.from(list.children).find((other) => {
+      const theirs = key(other);
+      return theirs[0] > mine[0] || (theirs[0] === mine[0] && theirs[1] > mine[1]);
+    });
     list.insertBefore(card, next || null);
     refreshCounts();
     if (announce && !old && !before) greet(card);
