@@ -2,12 +2,22 @@
 ordering for a time."""
 
 import datetime as dt
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
-from LittleLemonDRF.models import Cart, Closure, Order, Restaurant, ServiceHours, SlotTaken
+from LittleLemonDRF.models import (
+    Cart,
+    Closure,
+    MenuItem,
+    Order,
+    Restaurant,
+    ServiceHours,
+    SlotTaken,
+)
 from tests.factories import add_to_cart, make_menu_item
 
 pytestmark = pytest.mark.django_db
@@ -450,3 +460,35 @@ def test_the_board_has_a_scheduled_column_first_ordered_by_slot(client, manager_
     html = response.content.decode()
     assert '<section class="column" data-state="scheduled" data-order-by="slot"' in html
     assert html.index('data-state="scheduled"') < html.index('data-state="placed"')
+
+
+# --- The demo restaurant ----------------------------------------------------------------------
+
+
+def test_the_demo_takes_orders_at_any_hour_and_a_saturday_evening_pickup(
+    settings, customer_client, customer_user
+):
+    settings.DEBUG = True
+    call_command("seed_menu", stdout=StringIO())
+    out = StringIO()
+    call_command("demo_accounts", stdout=out)
+    call_command("demo_accounts", stdout=StringIO())  # a second run adds nothing
+    today = timezone.now().date()
+    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    pickup = dt.datetime.combine(saturday, dt.time(19, 15), tzinfo=UTC)
+    dish = MenuItem.objects.filter(stock__isnull=True, available=True).first()
+
+    add_to_cart(customer_user, dish, 1)
+    now = customer_client.post(ORDERS)
+    add_to_cart(customer_user, dish, 1)
+    later = customer_client.post(
+        ORDERS, {"fulfilment": "pickup", "scheduled_for": pickup.isoformat()}, format="json"
+    )
+
+    assert "Demo hours" in out.getvalue()
+    assert ServiceHours.objects.filter(fulfilment="delivery").count() == 7
+    assert now.status_code == 201
+    assert now.json()["state"] == "placed"  # as soon as possible goes to the kitchen at once
+    assert now.json()["slot"] is not None
+    assert later.status_code == 201
+    assert later.json()["state"] == "scheduled"

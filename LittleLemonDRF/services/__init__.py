@@ -32,6 +32,7 @@ from .restaurant import (
     restaurant_update,
     service_hours_check,
     service_hours_delete,
+    service_hours_demo_load,
     service_hours_save,
 )
 
@@ -65,6 +66,7 @@ __all__ = [
     "restaurant_update",
     "service_hours_check",
     "service_hours_delete",
+    "service_hours_demo_load",
     "service_hours_save",
     "token_for_login",
 ]

@@ -64,3 +64,35 @@ def closure_save(*, closure: Closure) -> Closure:
 
 def closure_delete(*, closure: Closure) -> None:
     closure.delete()
+
+
+# The demo restaurant's hours (make serve): delivery and pickup every day and at any hour, so
+# "as soon as possible" always finds a slot; evening pickups are two a slot, so a third for
+# the same quarter of an hour shows a full slot's 409. Its kitchen starts an order 45 minutes
+# before its slot: longer than the lead time and a slot, so an order for as soon as possible
+# goes to the kitchen at once, and one for later waits scheduled.
+DEMO_PREP_MINUTES = 45
+DEMO_HOURS = [
+    ("delivery", "00:00", "24:00", 20),
+    ("pickup", "00:00", "18:00", 20),
+    ("pickup", "18:00", "24:00", 2),
+]
+
+
+def service_hours_demo_load() -> bool:
+    """Give the demo restaurant its delivery and pickup hours, unless it has some; True when
+    they were added."""
+    with transaction.atomic():
+        restaurant = _lock_restaurant()
+        if ServiceHours.objects.exclude(fulfilment=ServiceHours.Fulfilment.TABLE).exists():
+            return False
+        restaurant.prep_minutes = DEMO_PREP_MINUTES
+        restaurant.save(update_fields=["prep_minutes"])
+        ServiceHours.objects.bulk_create(
+            ServiceHours(
+                fulfilment=fulfilment, weekday=day, opens=opens, closes=closes, capacity=capacity
+            )
+            for day in range(7)
+            for fulfilment, opens, closes, capacity in DEMO_HOURS
+        )
+    return True

@@ -34,6 +34,11 @@ class Command(BaseCommand):
             self.stdout.write("Debug is off: no demo accounts created.")
             return
         self._set_up_kitchen()
+        if services.service_hours_demo_load():
+            self.stdout.write(
+                "Demo hours: delivery and pickup around the clock, every day; pickups from "
+                "18:00 two a slot."
+            )
         User = get_user_model()
         self.stdout.write("\nDemo accounts (username / password / token):")
         for username, password, group, superuser in DEMO_ACCOUNTS:
