@@ -1,15 +1,18 @@
-"""Who may see an order, change which of its fields, move it where, and delete it.
+"""Who may see an order and its events, change which of its fields, move it where, and
+delete it.
 
 Plain functions and tables over roles.py, as roles.py is for roles: the order views,
-permission classes, filters, selectors, services, the admin (and its actions) ask here. The
-moves of an order are data (MOVES): the 409's `allowed` list and the admin's actions are
-computed from it.
+permission classes, filters, selectors, services, the order stream (live and replay), the
+admin (and its actions) ask here; webhooks have no caller and the kitchen board renders what
+the API sends. What each standing sees is data (SEES), read both as a query filter and, for
+the stream, on each order; the moves are data too (MOVES): an order's `moves`, the 409's
+`allowed` list and the admin's actions are computed from it.
 """
 
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Value
 
 from . import roles
 from .errors import MoveNotPossible, NotAllowed, PaymentChangeNotPossible
@@ -74,40 +77,142 @@ FIELDS: dict[str, frozenset[str]] = {
 }
 
 
+# Which of the orders a standing applies to it shows its caller: a condition on the order,
+# Q() for all of them. A caller who stands in several ways sees what any of them shows.
+SEES: dict[str, Q] = {MANAGER: Q(), CREW: Q(), OWNER: Q()}
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A caller as these rules read them: their id and roles, taken once."""
+
+    user_id: int | None
+    manager: bool
+    crew: bool
+
+    @classmethod
+    def of(cls, user) -> "Viewer":
+        if isinstance(user, Viewer):
+            return user
+        return cls(user.pk, roles.is_manager(user), roles.is_delivery_crew(user))
+
+
 def standing(user, order) -> frozenset[str]:
-    """How the user stands to the order: manager, its assigned crew member, its owner."""
+    """How the user (or Viewer) stands to the order: manager, its assigned crew member, its
+    owner. `order` needs only user_id and delivery_crew_id."""
+    viewer = Viewer.of(user)
     found = set()
-    if roles.is_manager(user):
+    if viewer.manager:
         found.add(MANAGER)
-    if order.delivery_crew_id == user.pk and roles.is_delivery_crew(user):
-        found.add(CREW)
-    if order.user_id == user.pk:
-        found.add(OWNER)
+    if viewer.user_id is not None:
+        if viewer.crew and order.delivery_crew_id == viewer.user_id:
+            found.add(CREW)
+        if order.user_id == viewer.user_id:
+            found.add(OWNER)
     return frozenset(found)
 
 
-# --- Seeing, deleting, assigning -------------------------------------------------------------
+# --- Seeing orders and their events ------------------------------------------------------------
 
 
 def visible(user) -> Q | None:
     """The orders the user may see, as a filter; None means every order."""
-    return _visibility(user)[1]
+    viewer = Viewer.of(user)
+    # A standing as a filter on the orders it applies to; a manager stands to every order.
+    applies = {
+        MANAGER: Q(),
+        CREW: Q(delivery_crew_id=viewer.user_id),
+        OWNER: Q(user_id=viewer.user_id),
+    }
+    mine = [MANAGER] * viewer.manager + [CREW] * viewer.crew + [OWNER]
+    parts = [applies[name] & SEES[name] for name in mine]
+    if any(not part for part in parts):
+        return None  # an empty Q: every order (Q() | Q(x) would be only Q(x))
+    found = parts[0]
+    for part in parts[1:]:
+        found |= part
+    return found
+
+
+def with_sight(orders: QuerySet) -> QuerySet:
+    """`orders` with what each standing sees of them (SEES) read along, for sees()."""
+    return orders.annotate(
+        **{_sight(name): _as_column(condition) for name, condition in SEES.items()}
+    )
+
+
+def sees(user, order) -> bool:
+    """Whether the user (or Viewer) sees the order, read through with_sight()."""
+    try:
+        return any(getattr(order, _sight(s)) for s in standing(user, order))
+    except AttributeError:
+        raise TypeError("order_policy.sees() needs an order read through with_sight().") from None
+
+
+def _sight(name: str) -> str:
+    return "sight_" + name.replace(" ", "_")
+
+
+def _as_column(condition: Q):
+    if not condition:  # Q(): a condition When() and ExpressionWrapper refuse
+        return Value(True, output_field=BooleanField())
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+# What a caller gets of an event: the order as it is now, or only who has it now.
+ORDER, HANDOVER = "order", "handover"
+
+
+def event_filter(user) -> Q:
+    """The events of orders the caller stood to when they happened (OrderEvent columns).
+
+    Crew get the events of orders assigned to them, and the event that took one away.
+    """
+    viewer = Viewer.of(user)
+    if viewer.manager:
+        return Q()
+    mine = Q(customer_id=viewer.user_id)
+    if viewer.crew:
+        mine |= Q(crew_id=viewer.user_id) | Q(previous_crew_id=viewer.user_id)
+    return mine
+
+
+def event_view(user, event, order) -> str | None:
+    """What the caller gets of `event`, given its order as it is now (read with_sight()):
+    ORDER, HANDOVER or None.
+
+    An event of an order they stood to then, if they see the order now; a crew member who
+    lost the order gets the event that took it away showing no more than who has it now, and
+    nothing that changed after it.
+    """
+    viewer = Viewer.of(user)
+    then = viewer.manager or event.customer_id == viewer.user_id
+    then = then or (viewer.crew and viewer.user_id in (event.crew_id, event.previous_crew_id))
+    if not then:
+        return None
+    if sees(viewer, order):
+        return ORDER
+    if viewer.crew and event.previous_crew_id == viewer.user_id:
+        return HANDOVER
+    return None
 
 
 def visibility_key(user) -> str:
-    """Who sees what visible(user) lets them see: equal exactly for users who see the same
-    orders and filter them the same way (can_filter_by_customer), so an answer computed for
-    one may be given to the other (caching.cached_response)."""
-    return f"{_visibility(user)[0]}:by-customer={can_filter_by_customer(user)}"
+    """Equal exactly for callers shown the same orders with the same `moves`, who filter them
+    the same way (can_filter_by_customer), so an answer computed for one may be given to the
+    other (caching.cached_response)."""
+    viewer = Viewer.of(user)
+    if viewer.manager and _managers_alike():
+        who = "every"
+    else:
+        who = f"manager={viewer.manager}:crew={viewer.crew}:{viewer.user_id}"
+    return f"{who}:by-customer={can_filter_by_customer(user)}"
 
 
-def _visibility(user) -> tuple[str, Q | None]:
-    if roles.is_manager(user):
-        return "every", None
-    if roles.is_delivery_crew(user):
-        # Crew members may order food too: their own orders stay visible to them.
-        return f"crew:{user.pk}", Q(delivery_crew=user) | Q(user=user)
-    return f"customer:{user.pk}", Q(user=user)
+def _managers_alike() -> bool:
+    """Whether every manager sees every order, with the same moves: no move another standing
+    makes is one a manager does not (then a manager's own orders look like anyone's)."""
+    return not SEES[MANAGER] and all(MANAGER in move.who for move in MOVES.values() if move.who)
 
 
 def can_delete(user, order) -> bool:
@@ -168,8 +273,13 @@ def moves_for(order) -> dict[str, Move]:
 
 
 def allowed_states(user, order) -> list[str]:
-    """The states this user may move this order to now."""
-    mine = standing(user, order)
+    """The states this user (or Viewer) may move this order to now, in the table's order: an
+    order's `moves`. `order` needs state, fulfilment, user_id and delivery_crew_id."""
+    return states_for(standing(user, order), order)
+
+
+def states_for(mine: frozenset[str], order) -> list[str]:
+    """The states a caller standing so to the order may move it to now."""
     return [to for to, move in moves_for(order).items() if move.who & mine]
 
 

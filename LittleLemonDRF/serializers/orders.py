@@ -60,7 +60,9 @@ class OrderSerializer(FastReadMixin, ModelSerializer):
     """An order, the one shape every answer about an order uses.
 
     Expects user and delivery_crew joined and `lines` and `changes` read
-    (selectors.order_list_for, or the order services.order_place returns).
+    (selectors.order_list_for, or the order services.order_place returns). `moves` is the
+    caller's: the context's `viewer` (a user or an order_policy.Viewer), else its request's
+    user; with neither (a webhook payload) it is empty.
     """
 
     user = UserRefSerializer(read_only=True)
@@ -91,6 +93,15 @@ class OrderSerializer(FastReadMixin, ModelSerializer):
     refunded = serializers.DecimalField(
         max_digits=12, decimal_places=2, read_only=True, help_text="The sum of the refunds."
     )
+    moves = serializers.ListField(
+        child=serializers.ChoiceField(Order.State.choices),
+        read_only=True,
+        help_text=(
+            "The states the caller may move this order to now, in the transition table's "
+            "order (the list a 409's `allowed` gives); [] when none. Always [] in webhook "
+            "payloads, which have no caller."
+        ),
+    )
 
     class Meta:
         model = Order
@@ -119,8 +130,47 @@ class OrderSerializer(FastReadMixin, ModelSerializer):
             "placed_at",
             "refunds",
             "history",
+            "moves",
         ]
         read_only_fields = fields
+
+    @property
+    def _readable_fields(self):
+        # `moves` is the caller's, not the order's: the order's own fields are read fast
+        # (FastReadMixin), and to_representation / from_row add the caller's moves.
+        return (field for field in super()._readable_fields if field.field_name != "moves")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        viewer = self._viewer()
+        data["moves"] = [] if viewer is None else order_policy.allowed_states(viewer, instance)
+        return data
+
+    @classmethod
+    def from_row(cls, row: dict, viewer=None) -> dict:
+        """The order from a values() row, with the moves of `viewer` (None: no caller)."""
+        data = super().from_row(row)
+        data["moves"] = [] if viewer is None else order_policy.allowed_states(viewer, _Facts(row))
+        return data
+
+    def _viewer(self):
+        if "viewer" not in self.context:
+            request = self.context.get("request")
+            user = getattr(request, "user", None)
+            self.context["viewer"] = (
+                order_policy.Viewer.of(user) if user and user.is_authenticated else None
+            )
+        return self.context["viewer"]
+
+
+class _Facts:
+    """What order_policy reads of an order, from a values() row of OrderSerializer's paths."""
+
+    __slots__ = ("delivery_crew_id", "fulfilment", "state", "user_id")
+
+    def __init__(self, row: dict):
+        self.state, self.fulfilment = row["state"], row["fulfilment"]
+        self.user_id, self.delivery_crew_id = row["user__id"], row["delivery_crew__id"]
 
 
 class OrderSummarySerializer(OrderSerializer):
@@ -239,11 +289,18 @@ class OrderUpdateSerializer(AliasMixin, serializers.Serializer):
         super().__init__(*args, **kwargs)
         allowed = set(fields or self.fields)
         allowed |= {alias for alias, name in self.aliases.items() if name in allowed}
-        for name in set(self.fields) - allowed:
+        refused = set(self.fields) - allowed
+        for name in refused:
             del self.fields[name]
+        if refused:
+            # Who may not send every field may not replace the order either: the service
+            # refuses that (403), so no field is required of them here.
+            for field in self.fields.values():
+                field.required = False
 
     def validate(self, attrs):
-        if not attrs:
+        # A body naming only fields the caller may not change is the service's to refuse.
+        if not attrs and not self.names_sent(self.initial_data):
             raise serializers.ValidationError(
                 {name: ["Send at least one field to change."] for name in self.fields}
             )

@@ -1,5 +1,6 @@
 """Writes to orders: placing one from the cart, moving it through its states, deleting it."""
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -131,12 +132,16 @@ def _order_place(
 
 
 _UNSET = object()
+# order_update's changes, named as order_policy.FIELDS names them.
+_FIELDS = ("delivery_crew", "status", "state", "eta", "reason", "payment_status", "slot")
 
 
 def order_update(
     *,
     order: Order,
     by=None,
+    replacing: bool = False,
+    asked: Collection[str] = (),
     delivery_crew=_UNSET,
     status=_UNSET,
     state=_UNSET,
@@ -148,12 +153,18 @@ def order_update(
     """Change an order as `by` asks: its crew member, the course's delivered flag, its state
     (with an eta or a reason), its payment. `by` None is the system itself: no caller rules.
 
-    The order row is locked and read afresh, so two changes of one order (two cancels, say)
-    are judged one after the other. A crew member is assigned first, so the same request can
-    send the order out with them.
+    `by` may change only the fields order_policy lets them, and replace the order (`replacing`,
+    a PUT) only if they may change every field; `asked` names any other fields they asked to
+    change (a request's unknown ones), refused the same way. The order row is locked and read
+    afresh, so two changes of one order (two cancels, say) are judged one after the other. A
+    crew member is assigned first, so the same request can send the order out with them.
     """
+    given = (delivery_crew, status, state, eta, reason or _UNSET, payment_status, slot)
+    sent = {name for name, value in zip(_FIELDS, given, strict=True) if value is not _UNSET}
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
+        if by is not None:
+            order_policy.check_fields(by, order, sent | set(asked), replacing=replacing)
         crew_before = order.delivery_crew_id
         fields = set()
         if delivery_crew is not _UNSET:
@@ -170,7 +181,7 @@ def order_update(
             order.payment_status = payment_status
             fields.add("payment_status")
         if slot is not _UNSET:
-            fields |= _move_slot(order, by=by, slot=slot)
+            fields |= _move_slot(order, slot=slot)
         if fields:
             order.save(update_fields=sorted(fields))
             _announce(order, OrderEvent.Type.UPDATED, crew_before=crew_before)
@@ -215,10 +226,9 @@ def _set_status(order: Order, *, by, done: bool) -> set[str]:
     return _enter(order, before[0] if before else Order.State.PLACED, by=by)
 
 
-def _move_slot(order: Order, *, by, slot: datetime) -> set[str]:
-    """Another slot for the order (managers), checked as a new order's; the old place freed."""
-    if by is not None:
-        order_policy.check_fields(by, order, {"slot"}, replacing=False)
+def _move_slot(order: Order, *, slot: datetime) -> set[str]:
+    """Another slot for the order (whoever order_update let send it), checked as a new order's;
+    the old place freed."""
     return clock.move_slot(order, slot)
 
 

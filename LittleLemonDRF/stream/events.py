@@ -1,10 +1,11 @@
-"""What a stream sends: the SSE framing, who may see which event, the replay, and the reader
-that finds new events. Both kinds of stream (async under ASGI, threaded under WSGI) use these.
+"""What a stream sends: the SSE framing, each event's messages, the replay, and the reader that
+finds new events. Both kinds of stream (async under ASGI, threaded under WSGI) use these; who
+gets which event, and the `moves` in it, is order_policy's to say.
 """
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from asgiref.sync import sync_to_async
@@ -13,8 +14,8 @@ from django.db import close_old_connections
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import roles, selectors
-from ..models import OrderEvent
+from .. import order_policy, selectors
+from ..models import Order, OrderEvent
 from ..serializers import OrderSerializer, UserRefSerializer
 
 REPLAY_WINDOW = timedelta(hours=24)
@@ -28,54 +29,45 @@ KEEPALIVE = b": keep-alive\n\n"
 
 @dataclass(frozen=True)
 class Rendered:
-    """A new event, its order as it is now, and what a crew member it took the order from gets."""
+    """A new event, its order as it is now (read with order_policy.with_sight), and the
+    messages made of it: one per standing a caller has to the order, made when first asked."""
 
     event: OrderEvent
-    message: bytes
-    customer_id: int  # the order's customer and crew now, not at the event
-    crew_id: int | None
-    handover: bytes | None = None
+    order: Order
+    data: dict  # the order's JSON; its `moves` are each caller's, added per standing
+    handover: bytes | None = None  # what a crew member the event took the order from gets
+    frames: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def message(self, standing: frozenset[str]) -> bytes:
+        """The event with the order as a caller standing so to it sees it."""
+        if standing not in self.frames:
+            moves = order_policy.states_for(standing, self.order)
+            data = {**self.data, "moves": moves}
+            self.frames[standing] = frame(self.event.pk, self.event.type, data)
+        return self.frames[standing]
 
 
 @dataclass(frozen=True)
 class Scope:
-    """Which events a subscriber's caller may see: the order list's scope, at connect time."""
+    """A subscriber's caller as order_policy reads them, taken when the stream opens."""
 
-    user_id: int
-    everything: bool
-    crew: bool
+    viewer: order_policy.Viewer
 
     @classmethod
     def of(cls, user) -> "Scope":
-        return cls(user.pk, roles.is_manager(user), roles.is_delivery_crew(user))
-
-    def allows(self, event: OrderEvent) -> bool:
-        if self.everything or event.customer_id == self.user_id:
-            return True
-        # Crew see the orders given to them, and the event that takes one away.
-        return self.crew and self.user_id in (event.crew_id, event.previous_crew_id)
+        return cls(order_policy.Viewer.of(user))
 
     def filter(self) -> Q:
-        if self.everything:
-            return Q()
-        mine = Q(customer_id=self.user_id)
-        if self.crew:
-            mine |= Q(crew_id=self.user_id) | Q(previous_crew_id=self.user_id)
-        return mine
+        """The events worth reading for this caller (order_policy.event_filter)."""
+        return order_policy.event_filter(self.viewer)
 
     def message_for(self, item: Rendered) -> bytes | None:
-        """What this caller gets of `item`: the order as it is now, if they may see it now.
-
-        A crew member who lost the order gets only the event that took it away, showing no
-        more than who has it now: nothing that changed after the hand-over reaches them.
-        """
-        if not self.allows(item.event):
-            return None
-        mine = item.customer_id == self.user_id or (self.crew and item.crew_id == self.user_id)
-        if self.everything or mine:
-            return item.message
-        if item.event.previous_crew_id == self.user_id:
+        """What this caller gets of `item`, as order_policy.event_view decides."""
+        seen = order_policy.event_view(self.viewer, item.event, item.order)
+        if seen == order_policy.HANDOVER:
             return item.handover
+        if seen == order_policy.ORDER:
+            return item.message(order_policy.standing(self.viewer, item.order))
         return None
 
 
@@ -100,9 +92,11 @@ def frame(event_id: int, kind: str, data: dict) -> bytes:
 
 
 def render(events: list[OrderEvent]) -> list[Rendered]:
-    """Each event with its messages; an event of an order deleted since is left out."""
+    """Each event with its order's JSON, read once for every caller; an event of an order
+    deleted since is left out."""
     ids = {event.order_id for event in events}
-    orders = {o.pk: o for o in selectors.order_list().filter(pk__in=ids)}
+    found = order_policy.with_sight(selectors.order_list()).filter(pk__in=ids)
+    orders = {order.pk: order for order in found}
     handed = {e.crew_id for e in events if e.previous_crew_id and e.crew_id}
     crews = get_user_model().objects.in_bulk(handed) if handed else {}
     rendered = []
@@ -115,8 +109,7 @@ def render(events: list[OrderEvent]) -> list[Rendered]:
             crew = crews.get(event.crew_id)
             crew_data = UserRefSerializer(crew).data if crew is not None else None
             handover = frame(event.pk, event.type, {"id": order.pk, "delivery_crew": crew_data})
-        message = frame(event.pk, event.type, OrderSerializer(order).data)
-        rendered.append(Rendered(event, message, order.user_id, order.delivery_crew_id, handover))
+        rendered.append(Rendered(event, order, OrderSerializer(order).data, handover))
     return rendered
 
 

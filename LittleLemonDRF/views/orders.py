@@ -146,7 +146,9 @@ class OrderViewSet(ConditionalRequestMixin, viewsets.ModelViewSet):
             paths=OrderSummarySerializer.value_paths(),
             line_paths=OrderItemSerializer.value_paths(),
         )
-        return self.get_paginated_response([OrderSummarySerializer.from_row(r) for r in rows])
+        viewer = order_policy.Viewer.of(request.user)
+        orders = [OrderSummarySerializer.from_row(row, viewer) for row in rows]
+        return self.get_paginated_response(orders)
 
     def create(self, request, *args, **kwargs):
         choices = OrderCreateSerializer(data=request.data)
@@ -165,16 +167,21 @@ class OrderViewSet(ConditionalRequestMixin, viewsets.ModelViewSet):
 
     def update(self, request, *args, **kwargs):
         order = self.get_object()
-        sent = OrderUpdateSerializer.names_sent(request.data)
         partial = kwargs.get("partial", False)
-        order_policy.check_fields(request.user, order, sent, replacing=not partial)
+        # Values are read for the fields the caller may change; the service refuses the rest.
         change = OrderUpdateSerializer(
             data=request.data,
             partial=partial,
             fields=order_policy.fields_allowed(request.user, order),
         )
         change.is_valid(raise_exception=True)
-        services.order_update(order=order, by=request.user, **change.validated_data)
+        services.order_update(
+            order=order,
+            by=request.user,
+            replacing=not partial,
+            asked=OrderUpdateSerializer.names_sent(request.data),
+            **change.validated_data,
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
 
     def perform_destroy(self, instance):
