@@ -1,8 +1,9 @@
 // The kitchen board: open orders in a column per state, kept live from the order stream.
 //
-// What a card may do next comes from the order itself when the API sends its `moves`, else
-// from the transition table the page carries (#kitchen-moves, rendered from the server's own
-// table): this script knows no state names and no rules.
+// What a card may do next is the order's `moves`, as the API sends them for this caller; the
+// transition table the page carries (#kitchen-moves, rendered from the server's own) only
+// words them (a reason required, a crew member awaited). This script knows no state names
+// and no rules.
 "use strict";
 
 (function () {
@@ -31,23 +32,19 @@
 
   // --- What a card may do ------------------------------------------------------------------
 
-  function fits(move, order) {
-    return move.from === order.state && (move.fulfilment === null || move.fulfilment === order.fulfilment);
+  function row(order, to) {
+    // The server's table row for a move, which says only how to word it.
+    return MOVES.find((move) => move.from === order.state && move.to === to);
   }
 
   function movesFor(order) {
-    if (Array.isArray(order.moves)) {
-      // The server's own answer for this caller: the table only adds whether a reason is needed.
-      return order.moves.map(
-        (to) => MOVES.find((move) => fits(move, order) && move.to === to) || { to, needs_reason: false }
-      );
-    }
-    return MOVES.filter((move) => fits(move, order) && (!move.needs_crew || order.delivery_crew));
+    // Exactly the moves the API sent for this caller: the board adds none and drops none.
+    return (order.moves || []).map((to) => ({ to, needs_reason: Boolean((row(order, to) || {}).needs_reason) }));
   }
 
   function whyStuck(order) {
-    // A forward move the order would have with a crew member assigned.
-    const waiting = MOVES.some((move) => fits(move, order) && move.to !== CANCELLED && move.needs_crew);
+    // Wording only: whether a move from this state waits for a crew member, as the table says.
+    const waiting = !order.delivery_crew && MOVES.some((move) => move.from === order.state && move.needs_crew);
     return waiting ? "Assign a crew member to send it out." : "No next step from the board.";
   }
 
