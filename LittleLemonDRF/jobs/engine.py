@@ -127,11 +127,17 @@ class Worker(EngineWorker):
 
     def run(self) -> int:
         while not self.stopping():
+            # Between jobs, connections are looked after as between requests (CONN_MAX_AGE,
+            # health checks), unless a caller's transaction holds this one (tests).
+            own = not connection.in_atomic_block
             try:
-                close_old_connections()  # CONN_MAX_AGE and health checks, as between requests
+                if own:
+                    close_old_connections()
                 self._housekeeping()
                 job = self._claim()
             except (DatabaseError, InterfaceError):
+                if not own:
+                    raise
                 logger.exception("Background jobs paused: the database did not answer")
                 connection.close()  # a fresh connection next time round
                 job = None
