@@ -222,8 +222,12 @@ class SlotUnavailable(DomainError):
         self.next_available = next_available and next_available.isoformat()
 
 
-class SlotMoveNotPossible(DomainError):
-    pass
+class SlotMoveNotPossible(SlotUnavailable):
+    """The order is past the states whose slot may change; no slot is offered instead."""
+
+    def __init__(self, state: str):
+        DomainError.__init__(self, f"An order that is {state} cannot change its slot.")
+        self.reason, self.next_available = None, None
 
 
 class HoursOverlap(DomainError):

@@ -61,7 +61,6 @@ DOMAIN_ERRORS: dict[type[errors.DomainError], Answer] = {
     errors.SlotUnavailable: Answer(
         status.HTTP_409_CONFLICT, extra={"next_available": "next_available"}
     ),
-    errors.SlotMoveNotPossible: Answer(status.HTTP_409_CONFLICT),
     errors.HoursOverlap: Answer(status.HTTP_400_BAD_REQUEST, "opens"),
     errors.ChoicesRefused: Answer(status.HTTP_400_BAD_REQUEST, "choices"),
     errors.BelowMinimumOrder: Answer(

@@ -100,7 +100,7 @@ def move_slot(order: Order, start: datetime, now: datetime | None = None) -> set
     the old place is given back. Returns the fields changed."""
     now = now or timezone.now()
     if order.state not in MOVABLE:
-        raise SlotMoveNotPossible(f"An order that is {order.state} cannot change its slot.")
+        raise SlotMoveNotPossible(order.state)
     clock = config()
     if not clock.periods(order.fulfilment):
         raise SlotNotOffered(f"There are no service hours for {order.fulfilment}.")
@@ -128,11 +128,12 @@ def _offered(
     """The slot that starts exactly at `start`, on a day orders are taken for, else `error`."""
     if start <= now:
         raise error("That time has passed; choose a slot to come.")
-    day = start.astimezone(clock.zone).date()
-    if day > slot_rules.last_day(clock, now):
-        days = clock.restaurant.days_ahead
+    days = clock.restaurant.days_ahead
+    # Compared in UTC first: a local date of the year 9999 may not exist.
+    too_far = start > now + timedelta(days=days + 2)
+    if too_far or start.astimezone(clock.zone).date() > slot_rules.last_day(clock, now):
         raise error(f"Orders are taken up to {days} days ahead; choose an earlier slot.")
-    for slot in slot_rules.day_slots(clock, fulfilment, day):
+    for slot in slot_rules.day_slots(clock, fulfilment, start.astimezone(clock.zone).date()):
         if slot.start == start:
             return slot
     raise error(f"No {fulfilment} slot starts then; GET /api/slots lists them.")

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
     inline_serializer,
@@ -29,7 +30,10 @@ from ..throttles import (
 )
 from .menu import ID_PATTERN
 
-MOVE_409 = "The order cannot make that move now; `allowed` lists where you may move it."
+MOVE_409 = (
+    "The order cannot make that move now (`allowed` lists where you may move it), or the new "
+    "slot cannot be taken (`next_available`)."
+)
 MOVE_CONFLICT = inline_serializer(
     "OrderMoveConflict",
     {
@@ -54,6 +58,29 @@ UNAVAILABLE = inline_serializer(
     },
 )
 
+# Placing or moving an order for a slot that cannot be taken (services.order_place,
+# clock.hold_slot): nothing changed.
+SLOT_UNAVAILABLE = inline_serializer(
+    "SlotUnavailable",
+    {
+        "detail": drf_serializers.CharField(),
+        "next_available": drf_serializers.DateTimeField(
+            allow_null=True,
+            help_text="The first slot that can be taken after the one refused, or null.",
+        ),
+    },
+)
+
+
+def _conflicts(name: str, *shapes) -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name=name, serializers=list(shapes), resource_type_field_name=None
+    )
+
+
+MOVE_OR_SLOT = _conflicts("OrderChangeConflict", MOVE_CONFLICT, SLOT_UNAVAILABLE)
+
+
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -74,7 +101,9 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
             201: OpenApiResponse(OrderSerializer, "The order placed from the cart."),
             200: OpenApiResponse(OrderSerializer, "A retry: the order first placed with the key."),
             409: OpenApiResponse(
-                UNAVAILABLE, "A dish is switched off or short of stock; nothing changed."
+                _conflicts("OrderPlacementConflict", UNAVAILABLE, SLOT_UNAVAILABLE),
+                "A dish is switched off or short of stock, or the slot is full, closed, paused "
+                "or too soon; nothing changed.",
             ),
         },
     ),
@@ -85,7 +114,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
             "the course), and optionally move the order (`state`, `eta`, `reason`) or its "
             "payment."
         ),
-        responses={200: OrderSerializer, 409: OpenApiResponse(MOVE_CONFLICT, MOVE_409)},
+        responses={200: OrderSerializer, 409: OpenApiResponse(MOVE_OR_SLOT, MOVE_409)},
     ),
     partial_update=extend_schema(
         request=OrderUpdateSerializer,
@@ -97,7 +126,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
             "(pickup: ready > picked_up); cancelled from any open state (a reason required "
             "once accepted)."
         ),
-        responses={200: OrderSerializer, 409: OpenApiResponse(MOVE_CONFLICT, MOVE_409)},
+        responses={200: OrderSerializer, 409: OpenApiResponse(MOVE_OR_SLOT, MOVE_409)},
     ),
     destroy=extend_schema(responses={204: None}),
 )
