@@ -269,3 +269,25 @@ def test_crew_get_a_cancellation_on_the_stream_as_the_rule_says(
     # The manager sees it whatever crew see.
     assert [manager.message_for(item) is not None for item in fresh] == [True]
     assert Order.objects.get(pk=order.pk).state == "cancelled"
+
+
+def test_the_filter_and_the_per_order_reading_of_the_rule_agree(
+    rule, customer_user, other_customer_user, crew_user, other_crew_user, manager_user
+):
+    open_one = make_order(customer_user, delivery_crew=crew_user)
+    cancelled = make_order(other_customer_user, delivery_crew=crew_user)
+    services.order_update(order=cancelled, state="cancelled")
+    make_order(crew_user, delivery_crew=other_crew_user)  # crew order food too
+    make_order(manager_user)
+    orders = list(order_policy.with_sight(Order.objects.all()))
+    users = [customer_user, other_customer_user, crew_user, other_crew_user, manager_user]
+
+    for user in users:
+        listed = set(
+            Order.objects.filter(order_policy.visible(user) or Q()).values_list("pk", flat=True)
+        )
+        read = {order.pk for order in orders if order_policy.sees(user, order)}
+        assert listed == read, user.username
+    crew_sees = {o.pk for o in orders if order_policy.sees(crew_user, o)}
+    assert (cancelled.pk in crew_sees) == (rule == "as shipped")
+    assert open_one.pk in crew_sees

@@ -318,6 +318,25 @@ def test_crew_replay_gets_the_hand_over_and_nothing_after_it(world):
     assert status == 404
 
 
+def test_each_subscriber_gets_the_moves_of_its_own_caller(world):
+    order_id = world.place("ada")
+    world.patch(order_id, "manager", {"delivery_crew": world.ids["crew"]})
+    for state in ("accepted", "preparing", "ready"):
+        world.patch(order_id, "manager", {"state": state})
+    callers = ("manager", "crew", "ada")
+    with ExitStack() as stack:
+        streams = {who: stack.enter_context(stream(world, who)) for who in callers}
+        world.patch(order_id, "manager", {"payment_status": "paid"})
+        events = {who: s.next_event()["data"] for who, s in streams.items()}
+    assert {who: data["moves"] for who, data in events.items()} == {
+        "manager": ["out_for_delivery", "cancelled"],
+        "crew": ["out_for_delivery"],
+        "ada": [],
+    }
+    for who, data in events.items():  # each as that caller's GET shows the order
+        assert world.api("GET", f"/api/orders/{order_id}", who) == (200, data)
+
+
 def test_every_change_is_an_update_event_in_order(world):
     order_id = world.place("ada")
     with stream(world, "ada") as s:
