@@ -3,7 +3,7 @@
 Starts PostgreSQL and Redis servers of its own (harness/backing.py: free ports, stopped by the
 process ids it started; the machine's own servers are never touched), then what `make
 serve-prod` runs on them: gunicorn with the production settings and WEB_CONCURRENCY workers
-(plain HTTP here), uvicorn for the order stream and a webhook deliverer. Customers browse the
+(plain HTTP here), uvicorn for the order stream and two background workers. Customers browse the
 menu, fill carts and place orders the whole time; a manager follows the stream and a local
 receiver takes the webhooks. Then:
 
@@ -17,6 +17,9 @@ receiver takes the webhooks. Then:
 3. A gunicorn worker is SIGKILLed CHAOS_KILLS (3) times while orders are being placed: every
    order answered 201 is whole in the database, no order is partial, no cart line is lost or
    invented, no stock is taken without its order.
+4. A background worker (`manage.py worker`) is SIGKILLed CHAOS_KILLS times, and another started,
+   while webhooks are being delivered and scheduled orders released: every scheduled order
+   is released, and (checked with the stream at the end) every event reaches the receiver.
 
 Prints a table of checks and figures and exits non-zero if any check fails. CHAOS_FAST=1 runs
 the short version CI runs (a 5 s Redis outage, 3 s database outage, one kill).
@@ -53,9 +56,11 @@ RECOVERY_LIMIT = 5.0  # seconds after the database is back
 UNCACHED = "/api/ratings"  # a read that always needs the database
 COUNTED_STOCK = 100_000  # portions of each counted dish: enough for the whole run
 # Seconds the stream and the webhooks get to catch up after the load: longer than a
-# deliverer's lease (60 s), since a claim the database outage cut short is sent again once
-# it lapses.
+# worker's lease, since a job the database outage or a kill cut short is run again once it
+# lapses.
 CATCH_UP = 90
+JOB_WORKERS = 2
+LEASE = 15  # seconds: the job of a killed worker is run again by another after this
 LOGS = ROOT / ".chaos"
 
 
@@ -334,15 +339,10 @@ def main() -> None:
         stack.callback(servers.stop, streams)
         api.wait_healthy()
         streams.wait_healthy()
-        with (LOGS / "deliverer.log").open("wb") as log:
-            deliverer = subprocess.Popen(
-                [sys.executable, "manage.py", "deliver_webhooks"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        stack.callback(_terminate, deliverer)
+        jobs = JobWorkers(env)
+        for _ in range(JOB_WORKERS):
+            jobs.start()
+        stack.callback(jobs.stop)
 
         receiver = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
         threading.Thread(target=receiver.serve_forever, daemon=True).start()
@@ -379,6 +379,7 @@ def main() -> None:
         redis_outage(report, redis, port, manager, keys["probe"], customers, dishes[0])
         database_outage(report, database, api, customers, tokens[0])
         worker_kills(report, api, customers)
+        job_worker_kills(report, env, jobs)
 
         for customer in customers:
             customer.stopping.set()
@@ -527,6 +528,68 @@ def worker_kills(report, api, customers) -> None:
         len(worker_pids(api.process.pid)) == WORKERS and placed > 0,
         f"{len(killed)} workers killed; {len(records)} requests meanwhile: {statuses(records)}; "
         f"{placed} orders placed",
+    )
+
+
+class JobWorkers:
+    """The `manage.py worker` processes; a killed one is replaced by a new one."""
+
+    def __init__(self, env):
+        self.env, self.processes = env, []
+
+    def start(self) -> None:
+        with (LOGS / f"worker-{len(self.processes)}.log").open("wb") as log:
+            self.processes.append(
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "worker", "--lease", str(LEASE)],
+                    cwd=ROOT,
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+
+    def kill_one(self) -> None:
+        victim = random.choice([p for p in self.processes if p.poll() is None])
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(10)
+        self.start()
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                _terminate(process)
+
+
+SCHEDULE = """
+import json
+from datetime import timedelta
+from django.utils import timezone
+from LittleLemonDRF.models import Order
+ids = list(Order.objects.filter(state="placed").order_by("-id").values_list("id", flat=True)[:30])
+soon = timezone.now() + timedelta(seconds=2)
+Order.objects.filter(pk__in=ids).update(state="scheduled", release_at=soon)
+print(json.dumps(ids))
+"""
+
+
+def job_worker_kills(report, env, jobs) -> None:
+    """kill -9 background workers while they deliver webhooks and release scheduled orders."""
+    held = manage_json(env, SCHEDULE)
+    for _ in range(KILLS):
+        time.sleep(1.5)
+        jobs.kill_one()
+    waiting = f"""
+import json
+from LittleLemonDRF.models import Order
+print(json.dumps(Order.objects.filter(pk__in={held!r}, state="scheduled").count()))
+"""
+    released = wait_for(lambda: manage_json(env, waiting) == 0, LEASE + 45, 1)
+    report.check(
+        "kill -9 worker: orders released",
+        bool(held) and released is not None,
+        f"{KILLS} workers killed; {len(held)} scheduled orders released "
+        f"{'never' if released is None else f'{released:.0f} s after'}",
     )
 
 
