@@ -291,3 +291,14 @@ def test_the_filter_and_the_per_order_reading_of_the_rule_agree(
     crew_sees = {o.pk for o in orders if order_policy.sees(crew_user, o)}
     assert (cancelled.pk in crew_sees) == (rule == "as shipped")
     assert open_one.pk in crew_sees
+
+
+@pytest.mark.parametrize("body", [{}, {"state": "bogus"}, {"delivery_crew": "x"}])
+def test_an_owners_put_is_a_403_before_any_value_is_read(db, body):
+    owner = make_user("pat")
+    order = make_order(owner)
+    response = client_for(owner).put(f"/api/orders/{order.pk}", body, format="json")
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "You may change only reason, state of this order, with PATCH."
+    }

@@ -197,7 +197,11 @@ class OrderViewSet(ConditionalRequestMixin, viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         order = self.get_object()
         partial = kwargs.get("partial", False)
-        # Values are read for the fields the caller may change; the service refuses the rest.
+        asked = OrderUpdateSerializer.names_sent(request.data)
+        # A change the caller may not make is a 403 before its values are read (a 400 would
+        # tell them about fields that are not theirs); the service asks the same policy again.
+        order_policy.check_fields(request.user, order, asked, replacing=not partial)
+        # Values are read for the fields the caller may change.
         change = OrderUpdateSerializer(
             data=request.data,
             partial=partial,
@@ -208,7 +212,7 @@ class OrderViewSet(ConditionalRequestMixin, viewsets.ModelViewSet):
             order=order,
             by=request.user,
             replacing=not partial,
-            asked=OrderUpdateSerializer.names_sent(request.data),
+            asked=asked,
             **change.validated_data,
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
