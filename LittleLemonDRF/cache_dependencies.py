@@ -86,6 +86,8 @@ DEPENDENCIES: dict[str, tuple[Reads, ...]] = {
         Reads("LittleLemonDRF.ServiceHours"),
         Reads("LittleLemonDRF.Closure"),
     ),
+    # Lists of slots: the places taken (and the clock's configuration, under CLOCK).
+    caching.SLOTS: (Reads("LittleLemonDRF.SlotTaken"),),
 }
 
 # Filled by connect(): each model, and the namespaces that read it.

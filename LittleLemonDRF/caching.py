@@ -37,7 +37,8 @@ from . import breaker
 
 MENU, ORDERS = "menu", "orders"
 CLOCK = "clock"  # the restaurant's settings, hours and closures (clock/config.py)
-NAMESPACES = (MENU, ORDERS, CLOCK)
+SLOTS = "slots"  # the places taken in slots (views/restaurant.py's lists of slots)
+NAMESPACES = (MENU, ORDERS, CLOCK, SLOTS)
 CART = "cart"  # one namespace per user: cart(user_id)
 TTL = 300  # seconds; bounds memory, and how long a write no hook sees goes unseen
 # A cart's version is kept a week from when it was first needed: a cart left alone then stops

@@ -110,11 +110,9 @@ def _domain_body(exc: errors.DomainError, answer: Answer) -> dict:
 
 def _plain(value):
     """Dataclasses (and lists of them) as the dicts JSON shows; a domain error inside (a line
-    of ItemsRefused) as it would answer on its own, {} for none."""
+    of ItemsRefused) as it would answer on its own, {} for a line without one; None is null."""
     if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if value is None:
-        return {}
+        return [{} if item is None else _plain(item) for item in value]
     if isinstance(value, errors.DomainError):
         return _domain_body(value, _answer(value))
     return asdict(value) if is_dataclass(value) else value

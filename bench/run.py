@@ -69,7 +69,7 @@ FLOOR_PATH = "/floor"
 # The goals. A read, in requests/s as a ratio to the floor's in the same run (an orders page
 # is 20 orders with their lines).
 TARGETS = {"menu_anon": 0.70, "menu_token": 0.60, "menu_filtered": 0.55}
-TARGETS |= {"orders_manager": 0.25, "orders_customer": 0.25, "cart": 0.50}
+TARGETS |= {"orders_manager": 0.25, "orders_customer": 0.25, "cart": 0.50, "slots": 0.50}
 # The write mix, in orders placed per second, on production's stack (PostgreSQL + Redis) only.
 WRITE_MIX_TARGET = 150.0
 # The 99th percentile latency of every read loaded on its own, at CONNECTIONS connections.
@@ -83,6 +83,7 @@ SHORT = {
     "orders_manager": "orders\nmanager",
     "orders_customer": "orders\ncustomer",
     "cart": "cart\ncustomer",
+    "slots": "slots\na day",
     "write_mix": "write mix\n(3 adds + 1 order)",
     "write_mix_counted": "write mix,\ncounted stock",
     "menu_during_writes": "menu\nanonymous\nwhile writing",
@@ -138,6 +139,11 @@ def endpoints(slug: str) -> list[Endpoint]:
         Endpoint("orders_manager", "GET /api/orders (manager)", "/api/orders", "manager"),
         Endpoint("orders_customer", "GET /api/orders (customer)", "/api/orders", "customer"),
         Endpoint("cart", "GET /api/cart/menu-items (customer)", "/api/cart/menu-items", "customer"),
+        Endpoint(
+            "slots",
+            "GET /api/slots?fulfilment=pickup (anonymous; a day of 96 slots)",
+            "/api/slots?fulfilment=pickup",
+        ),
         Endpoint("write_mix", "write mix: 3 cart adds + 1 order", "/api/orders", "writers"),
         Endpoint(
             "write_mix_counted",

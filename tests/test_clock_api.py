@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from LittleLemonDRF import clock
 from LittleLemonDRF.models import (
     Cart,
     Closure,
@@ -492,3 +493,75 @@ def test_the_demo_takes_orders_at_any_hour_and_a_saturday_evening_pickup(
     assert now.json()["slot"] is not None
     assert later.status_code == 201
     assert later.json()["state"] == "scheduled"
+
+
+# --- A list of slots is kept until it would change ------------------------------------------
+
+
+def test_a_kept_list_of_slots_shows_places_taken_and_freed_at_once(
+    api_client, customer_client, customer_user, manager_client
+):
+    _all_day(capacity=2, prep_minutes=30)
+    slot = _tomorrow_at(18)
+    url = f"/api/slots?fulfilment=delivery&date={slot.date()}"
+
+    def taken():
+        listed = {s["start"]: s for s in api_client.get(url).json()}
+        return listed[slot.isoformat()]["taken"]
+
+    before = taken()
+    _cart(customer_user)
+    order_id = customer_client.post(
+        ORDERS, {"scheduled_for": slot.isoformat()}, format="json"
+    ).json()["id"]
+    placed = taken()
+    customer_client.patch(f"{ORDERS}/{order_id}", {"state": "cancelled"}, format="json")
+    freed = taken()
+    manager_client.patch("/api/restaurant", {"paused_until": _tomorrow_at(19).isoformat()})
+    paused = {s["start"]: s for s in api_client.get(url).json()}[slot.isoformat()]
+
+    assert (before, placed, freed) == (0, 1, 0)
+    assert paused["reason"] == "paused"
+
+
+def test_a_list_is_kept_until_its_first_open_slot_turns_too_soon():
+    now = dt.datetime(2026, 6, 1, 10, 7, tzinfo=UTC)  # a Monday
+    Restaurant.objects.update_or_create(pk=1, defaults={"timezone": "UTC", "lead_minutes": 20})
+    ServiceHours.objects.create(
+        fulfilment="delivery", weekday=0, opens="10:00", closes="14:00", capacity=3
+    )
+    config = clock.read_config()
+
+    found = clock.slots("delivery", now.date(), now, config)
+
+    # 10:30 is the first slot not too soon at 10:07; it turns too soon after 10:10.
+    assert [s.reason for s in found[:3]] == ["too_soon", "too_soon", None]
+    assert clock.valid_until(config, found, now) == dt.datetime(2026, 6, 1, 10, 10, tzinfo=UTC)
+
+
+def test_a_delivered_order_keeps_its_slot(manager_client, customer_client, customer_user):
+    _all_day(prep_minutes=0)
+    _cart(customer_user)
+    order_id = customer_client.post(ORDERS).json()["id"]
+    manager_client.patch(f"{ORDERS}/{order_id}", {"status": True}, format="json")
+
+    response = manager_client.patch(
+        f"{ORDERS}/{order_id}", {"slot": _tomorrow_at(12).isoformat()}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json()["next_available"] is None
+    assert Order.objects.get().slot != _tomorrow_at(12)
+
+
+def test_a_time_in_the_year_9999_is_a_400_in_any_zone(customer_client, customer_user):
+    _all_day()
+    Restaurant.objects.update(timezone="Asia/Kolkata")
+    _cart(customer_user)
+
+    response = customer_client.post(
+        ORDERS, {"scheduled_for": "9999-12-31T23:45:00+00:00"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["scheduled_for"]

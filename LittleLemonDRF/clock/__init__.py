@@ -5,7 +5,16 @@ give (slots), the places orders take in them (places), and the release of schedu
 from .config import Config, Period, config, read_config
 from .places import MOVABLE, Hold, free_slot, hold_slot, move_slot
 from .release import release_due_orders
-from .slots import REASONS, Slot, earliest_start, last_day, next_available, slots, today
+from .slots import (
+    REASONS,
+    Slot,
+    earliest_start,
+    last_day,
+    next_available,
+    slots,
+    today,
+    valid_until,
+)
 
 __all__ = [
     "MOVABLE",
@@ -25,4 +34,5 @@ __all__ = [
     "release_due_orders",
     "slots",
     "today",
+    "valid_until",
 ]

@@ -7,8 +7,10 @@ not exist (the hour skipped in spring) has no slot; one that occurs twice (the h
 in autumn) has one, at its first occurrence.
 """
 
-from dataclasses import dataclass, replace
+import functools
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -49,16 +51,24 @@ def _instant(day: date, minute: int, zone) -> datetime:
     return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
 
 
-def day_slots(config: Config, fulfilment: str, day: date) -> list[Slot]:
+def day_slots(config: Config, fulfilment: str, day: date) -> tuple[Slot, ...]:
     """The day's slots of the fulfilment, oldest first, with no reason judged yet."""
-    zone, step = config.zone, config.restaurant.slot_minutes
+    restaurant = config.restaurant
+    periods = config.periods(fulfilment, day.weekday())
+    return _wall_slots(restaurant.timezone, restaurant.slot_minutes, periods, day)
+
+
+@functools.lru_cache(maxsize=1024)
+def _wall_slots(zone_name: str, step: int, periods: tuple, day: date) -> tuple[Slot, ...]:
+    # A pure function of its arguments, so it is kept: the same day is asked for again and again.
+    zone = ZoneInfo(zone_name)
     found = []
-    for period in config.periods(fulfilment, day.weekday()):
+    for period in periods:
         for minute in range(period.opens, period.closes - step + 1, step):
             start = local_time(day, minute, zone)
             if start is not None:
                 found.append(Slot(start, _instant(day, minute + step, zone), period.capacity))
-    return sorted(found, key=lambda slot: slot.start)
+    return tuple(sorted(found, key=lambda slot: slot.start))
 
 
 def earliest_start(config: Config, now: datetime) -> datetime:
@@ -70,27 +80,46 @@ def earliest_start(config: Config, now: datetime) -> datetime:
     return now + timedelta(minutes=lead)
 
 
-def reason(config: Config, slot: Slot, now: datetime) -> str | None:
-    """Why the slot cannot be taken now (the first of REASONS that applies), or None.
+@dataclass(frozen=True)
+class Rules:
+    """What decides whether a slot can be taken, as it stands at one moment."""
 
-    `full` is judged only where `taken` was read; placing takes the place in one statement
-    that refuses a full slot by the same rule (places.take).
-    """
-    if any(starts < slot.end and slot.start < ends for starts, ends in config.closures):
-        return CLOSED
-    paused_until = config.restaurant.paused_until
-    if paused_until is not None and now < paused_until and slot.start < paused_until:
-        return PAUSED
-    if slot.start < earliest_start(config, now):
-        return TOO_SOON
-    if slot.taken is not None and slot.taken >= slot.capacity:
-        return FULL
-    return None
+    closures: tuple[tuple[datetime, datetime], ...]
+    paused_until: datetime | None  # None: no pause now
+    earliest: datetime
+
+    @classmethod
+    def at(cls, config: Config, now: datetime) -> "Rules":
+        paused_until = config.restaurant.paused_until
+        if paused_until is not None and paused_until <= now:
+            paused_until = None  # a pause ends by itself
+        return cls(config.closures, paused_until, earliest_start(config, now))
+
+    def reason(self, start: datetime, end: datetime, capacity: int, taken: int | None):
+        """Why a slot cannot be taken (the first of REASONS that applies), or None.
+
+        `full` is judged only where `taken` was read; placing takes the place in one
+        statement that refuses a full slot by the same rule (places.take).
+        """
+        if any(starts < end and start < ends for starts, ends in self.closures):
+            return CLOSED
+        if self.paused_until is not None and start < self.paused_until:
+            return PAUSED
+        if start < self.earliest:
+            return TOO_SOON
+        if taken is not None and taken >= capacity:
+            return FULL
+        return None
+
+
+def reason(config: Config, slot: Slot, now: datetime) -> str | None:
+    """Why the slot cannot be taken now, or None: the one rule for the list and for placing."""
+    return Rules.at(config, now).reason(slot.start, slot.end, slot.capacity, slot.taken)
 
 
 def judged(config: Config, slot: Slot, now: datetime, taken: int | None = None) -> Slot:
-    counted = replace(slot, taken=taken, reason=None)
-    return replace(counted, reason=reason(config, counted, now))
+    why = Rules.at(config, now).reason(slot.start, slot.end, slot.capacity, taken)
+    return Slot(slot.start, slot.end, slot.capacity, taken, why)
 
 
 def today(config: Config, now: datetime) -> date:
@@ -101,14 +130,15 @@ def last_day(config: Config, now: datetime) -> date:
     return today(config, now) + timedelta(days=config.restaurant.days_ahead)
 
 
-def taken_counts(fulfilment: str, slots: list[Slot]) -> dict[datetime, int]:
-    """The places taken in these slots, by start (in UTC): one query."""
+def taken_counts(fulfilment: str, slots) -> dict[datetime, int]:
+    """The places taken in these slots, by start: one query. (Aware date-times of different
+    zones are equal, and hash alike, when they are the same instant.)"""
     if not slots:
         return {}
     rows = SlotTaken.objects.filter(
         fulfilment=fulfilment, start__gte=slots[0].start, start__lte=slots[-1].start
     ).values_list("start", "taken")
-    return {start.astimezone(UTC): taken for start, taken in rows}
+    return dict(rows)
 
 
 def slots(
@@ -122,7 +152,26 @@ def slots(
     now = now or timezone.now()
     found = day_slots(config, fulfilment, day)
     counts = taken_counts(fulfilment, found)
-    return [judged(config, s, now, counts.get(s.start.astimezone(UTC), 0)) for s in found]
+    rules = Rules.at(config, now)
+    judged_slots = []
+    for slot in found:
+        taken = counts.get(slot.start, 0)
+        why = rules.reason(slot.start, slot.end, slot.capacity, taken)
+        judged_slots.append(Slot(slot.start, slot.end, slot.capacity, taken, why))
+    return judged_slots
+
+
+def valid_until(config: Config, found: list[Slot], now: datetime) -> datetime:
+    """Until when the reasons of these slots stay as they are with nothing written: the next
+    moment a slot turns too soon, or a pause or a rush ends (an hour from now at most)."""
+    rules = Rules.at(config, now)
+    lead = rules.earliest - now
+    moments = [now + timedelta(hours=1)]
+    moments += [slot.start - lead for slot in found if slot.start >= rules.earliest][:1]
+    for end in (config.restaurant.paused_until, config.restaurant.extra_lead_until):
+        if end is not None and end > now:
+            moments.append(end)
+    return min(moments)
 
 
 def next_available(

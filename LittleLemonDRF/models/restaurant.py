@@ -189,6 +189,8 @@ class SlotTaken(models.Model):
     start = models.DateTimeField()
     taken = models.PositiveIntegerField(default=0)
 
+    objects = ReportingQuerySet.as_manager()
+
     class Meta:
         ordering = ["start", "fulfilment"]
         verbose_name = "slot places taken"

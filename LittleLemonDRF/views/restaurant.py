@@ -1,15 +1,18 @@
 """The restaurant's settings, service hours, closures and the slots they give."""
 
+from datetime import datetime, time, timedelta
+
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers as drf_serializers
 from rest_framework import viewsets
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import clock, services
+from .. import caching, clock, services
 from ..models import Closure, Restaurant, ServiceHours
 from ..permissions import IsManagerOrReadOnly
 from ..serializers.restaurant import (
@@ -112,18 +115,41 @@ class SlotListView(APIView):
         responses=SlotSerializer(many=True),
     )
     def get(self, request):
+        # The answer to this query, kept in the shared cache until a place is taken or given
+        # back, the clock's settings change, or time alone would change it (a slot turning
+        # too soon, a pause or rush ending, the local day ending): then it is computed afresh.
+        now = timezone.now()
+        names = (caching.CLOCK, caching.SLOTS)
+        text = f"slots:{request.META.get('QUERY_STRING', '')}"
+        renderer = request.accepted_renderer
+        as_bytes = isinstance(renderer, JSONRenderer) and request.accepted_media_type == (
+            renderer.media_type
+        )
+        kept = caching.get(names, text) if as_bytes else None
+        if kept is not None and now < kept[0]:
+            response = Response(headers={"Content-Type": kept[1]})
+            response.content = kept[2]  # rendered: DRF and Django leave it as it is
+            return response
         query = SlotQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         config = clock.config()
-        now = timezone.now()
-        day = query.validated_data.get("date") or clock.today(config, now)
-        if day < clock.today(config, now):
+        today = clock.today(config, now)
+        day = query.validated_data.get("date") or today
+        if day < today:
             raise drf_serializers.ValidationError({"date": ["That day has passed."]})
         if day > clock.last_day(config, now):
             days = config.restaurant.days_ahead
             raise drf_serializers.ValidationError(
                 {"date": [f"Slots are offered up to {days} days ahead."]}
             )
-        fulfilment = query.validated_data["fulfilment"]
-        found = clock.slots(fulfilment, day, now, config)
-        return Response([SlotSerializer.of(slot) for slot in found])
+        found = clock.slots(query.validated_data["fulfilment"], day, now, config)
+        response = Response([SlotSerializer.of(slot) for slot in found])
+        if as_bytes:
+            tomorrow = datetime.combine(today + timedelta(days=1), time(), tzinfo=config.zone)
+            until = min(clock.valid_until(config, found, now), tomorrow)
+
+            def keep(rendered) -> None:
+                caching.put(names, text, (until, rendered["Content-Type"], rendered.content))
+
+            response.add_post_render_callback(keep)
+        return response

@@ -15,7 +15,17 @@ from django.utils.text import slugify
 from rest_framework.authtoken.models import Token
 
 from LittleLemonDRF import roles
-from LittleLemonDRF.models import STOCK_MAX, Cart, Category, MenuItem, Order, OrderItem, Rating
+from LittleLemonDRF.models import (
+    STOCK_MAX,
+    Cart,
+    Category,
+    MenuItem,
+    Order,
+    OrderItem,
+    Rating,
+    ServiceHours,
+    SlotTaken,
+)
 
 # bench/run.py reads the tokens of this manager and this customer (who has at least 25
 # orders and three cart lines); the last WRITERS customers get tokens too, one per wrk
@@ -85,6 +95,8 @@ class Command(BaseCommand):
 
 
 def wipe() -> None:
+    SlotTaken.objects.all().delete()
+    ServiceHours.objects.all().delete()
     OrderItem.objects.all().delete()
     Order.objects.all().delete()
     Cart.objects.all().delete()
@@ -109,6 +121,27 @@ class Seeder:
         self.orders(customers, crew, items)
         self.carts(customers, items)
         self.tokens(managers[0], customers)
+        self.pickup_slots()
+
+    def pickup_slots(self) -> None:
+        """Pickup at any hour, every day, in 15-minute slots of 20 places, a few of them taken
+        over the next week: GET /api/slots has a full day of slots to judge. Delivery keeps no
+        hours, so the write mix places its orders as before."""
+        ServiceHours.objects.bulk_create(
+            ServiceHours(
+                fulfilment="pickup", weekday=day, opens="00:00", closes="24:00", capacity=20
+            )
+            for day in range(7)
+        )
+        midnight = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        SlotTaken.objects.bulk_create(
+            SlotTaken(
+                fulfilment="pickup",
+                start=midnight + timedelta(minutes=15 * i),
+                taken=self.rng.randint(1, 20),
+            )
+            for i in range(0, 7 * 96, 3)
+        )
 
     def categories(self) -> list[Category]:
         titles = [
