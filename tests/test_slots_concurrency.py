@@ -2,6 +2,7 @@
 real transactions and row locks, PostgreSQL only."""
 
 import datetime as dt
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection
@@ -99,3 +100,28 @@ def test_workers_releasing_at_once_release_each_order_once():
     changes = OrderStateChange.objects.filter(order__in=orders)
     assert changes.count() == 30
     assert set(changes.values_list("state", "by", "reason")) == {("placed", None, "released")}
+
+
+def test_a_thousand_orders_due_at_one_minute_are_released_within_it():
+    customer = make_user()
+    due = timezone.now() - dt.timedelta(seconds=1)
+    Order.objects.bulk_create(
+        Order(
+            user=customer,
+            total=0,
+            date=timezone.localdate(),
+            state=Order.State.SCHEDULED,
+            slot=_tomorrow_at(12),
+            release_at=due,
+        )
+        for _ in range(1000)
+    )
+
+    started = time.monotonic()
+    released = clock.release_due_orders()
+    took = time.monotonic() - started
+
+    assert released == 1000
+    assert took < 60, f"{took:.1f} s"
+    assert Order.objects.filter(state=Order.State.PLACED).count() == 1000
+    print(f"1,000 scheduled orders released in {took:.1f} s")
