@@ -2,19 +2,22 @@
 never offering a slot that placement refuses."""
 
 import datetime as dt
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from LittleLemonDRF import clock
+from LittleLemonDRF import clock, roles, services
 from LittleLemonDRF.clock.config import Config, Period
 from LittleLemonDRF.clock.slots import day_slots, local_time
-from LittleLemonDRF.errors import SlotUnavailable, TimeNotOffered
-from LittleLemonDRF.models import Restaurant, ServiceHours, SlotTaken
+from LittleLemonDRF.errors import DomainError, SlotUnavailable, TimeNotOffered
+from LittleLemonDRF.models import Order, Restaurant, ServiceHours, SlotTaken
 from LittleLemonDRF.models.restaurant import SLOT_MINUTES
+from tests.factories import add_to_cart, make_menu_item, make_user
 
 ZONES = ["UTC", "Asia/Kolkata", "Australia/Adelaide", "Europe/Rome", "America/New_York"]
 # Europe/Rome: 2026-03-29 skips 02:00-03:00; 2026-10-25 repeats 02:00-03:00.
@@ -154,4 +157,63 @@ def test_placement_takes_exactly_the_slots_the_list_offers(
         after = SlotTaken.objects.get(start=slot.start).taken if placed or taken else 0
         assert after == (taken + 1 if placed else taken)
         assert after <= max(capacity, taken)
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    capacity=st.integers(1, 3),
+    steps=st.lists(
+        st.tuples(st.sampled_from(["place", "cancel", "move"]), st.integers(0, 2)),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_places_taken_always_match_the_orders_holding_them(capacity, steps):
+    """Whatever is placed, cancelled and moved, each slot's counter is the number of orders
+    that hold it and never more than its capacity."""
+    with transaction.atomic():
+        Restaurant.objects.update_or_create(
+            pk=1, defaults={"timezone": "UTC", "lead_minutes": 0, "prep_minutes": 0}
+        )
+        for weekday in range(7):
+            ServiceHours.objects.create(
+                fulfilment="pickup",
+                weekday=weekday,
+                opens="00:00",
+                closes="24:00",
+                capacity=capacity,
+            )
+        day = timezone.now().date() + dt.timedelta(days=1)
+        starts = [dt.datetime.combine(day, dt.time(12, 15 * i), tzinfo=dt.UTC) for i in range(3)]
+        manager = make_user(groups=[roles.MANAGER])
+        dish = make_menu_item()
+        orders = []
+        for action, which in steps:
+            try:
+                if action == "place":
+                    customer = make_user()
+                    add_to_cart(customer, dish, 1)
+                    order, _ = services.order_place(
+                        user=customer, fulfilment="pickup", scheduled_for=starts[which]
+                    )
+                    orders.append(order)
+                elif orders:
+                    order = orders[which % len(orders)]
+                    change = (
+                        {"state": "cancelled", "reason": "changed plans"}
+                        if action == "cancel"
+                        else {"slot": starts[which]}
+                    )
+                    services.order_update(order=order, by=manager, **change)
+            except DomainError:
+                pass  # a full slot, or a move the order cannot make: nothing changed
+
+        held = Counter(Order.objects.exclude(state="cancelled").values_list("slot", flat=True))
+        taken = dict(SlotTaken.objects.values_list("start", "taken"))
+        assert {start: taken.get(start, 0) for start in starts} == {
+            start: held.get(start, 0) for start in starts
+        }
+        assert all(count <= capacity for count in taken.values())
         transaction.set_rollback(True)
