@@ -4,7 +4,12 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers as drf_serializers
 from rest_framework import viewsets
 from rest_framework.permissions import AllowAny
@@ -15,6 +20,7 @@ from rest_framework.views import APIView
 from .. import caching, clock, services
 from ..models import Closure, Restaurant, ServiceHours
 from ..permissions import IsManagerOrReadOnly
+from ..schema import VALIDATION_ERROR
 from ..serializers.restaurant import (
     ClosureSerializer,
     RestaurantSerializer,
@@ -112,7 +118,13 @@ class SlotListView(APIView):
                 "date", OpenApiTypes.DATE, description="YYYY-MM-DD; default today, local."
             ),
         ],
-        responses=SlotSerializer(many=True),
+        responses={
+            200: SlotSerializer(many=True),
+            400: OpenApiResponse(
+                VALIDATION_ERROR,
+                "An unknown fulfilment, a bad date, a day passed or after days_ahead.",
+            ),
+        },
     )
     def get(self, request):
         # The answer to this query, kept in the shared cache until a place is taken or given
