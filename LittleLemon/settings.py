@@ -437,6 +437,8 @@ SPECTACULAR_SETTINGS = {
     # Webhooks name the event types as `events` and as a delivery's `event`: one enum.
     "ENUM_NAME_OVERRIDES": {
         "OrderEventTypeEnum": "LittleLemonDRF.models.OrderEvent.Type",
+        # An order's `state` and its `moves` name the same states: one enum.
+        "OrderStateEnum": "LittleLemonDRF.models.Order.State",
         "ReservationStatusEnum": "LittleLemonDRF.models.Reservation.Status",
         # Orders are delivered or picked up; service hours also serve tables.
         "FulfilmentEnum": "LittleLemonDRF.models.Order.Fulfilment",

@@ -16,9 +16,9 @@ from ..models import (
     OrderStateChange,
 )
 from .common import UserRefSerializer
-from .restaurant import AwareDateTimeField
 from .engine import AliasMixin, BooleanField, FastReadMixin, ModelSerializer, bounds
 from .options import OrderChoicesField, RefundSerializer, choice_ids_field, line_note_field
+from .restaurant import AwareDateTimeField
 
 User = get_user_model()
 
