@@ -61,6 +61,11 @@ COMPUTED = {
     (Order, "history_entries"): ["history", "created_at", "user.username"],
     (Cart, "unit_price"): ["menuitem.price"],
     (Cart, "price"): ["menuitem.price", "quantity"],
+    # The caller's moves: the order's side of them (the caller's side is the page's scope).
+    (Order, "moves"): ["state", "fulfilment", "delivery_crew", "user"],
+    (Order, "refund_list"): ["refunds", "refunds.by.username"],
+    # The picks are kept on the line; the choices they name are read as they are now.
+    (Cart, "picked_choices"): ["menuitem.option_groups.choices", "picks"],
 }
 
 NULLING = (models.SET_NULL, models.SET_DEFAULT)
