@@ -332,15 +332,15 @@ def test_a_manager_deletes_an_order_only_with_its_current_tag(manager_client, or
 def test_plain_reads_cost_what_they_did(
     api_client, customer_client, dish, order, django_assert_num_queries
 ):
-    # 1: the dish joined to its category, ratings aggregated
-    with django_assert_num_queries(1):
+    # 1: the dish joined to its category, ratings aggregated; 2: its option groups
+    with django_assert_num_queries(2):
         assert api_client.get(f"{MENU_ITEMS}/{dish.pk}").status_code == 200
     # 1: count for pagination; 2: one page of categories
     with django_assert_num_queries(2):
         assert api_client.get(CATEGORIES).status_code == 200
     # 1: the customer's group names; 2: the order joined to user and crew; 3: its lines;
-    # 4: its history
-    with django_assert_num_queries(4):
+    # 4: its history; 5: its refunds
+    with django_assert_num_queries(5):
         assert customer_client.get(f"{ORDERS}/{order.pk}").status_code == 200
 
 
@@ -352,9 +352,9 @@ def test_a_304_from_the_cache_costs_no_query(api_client, dish, django_assert_num
 
 
 def test_a_write_without_if_match_takes_no_lock(manager_client, dish, django_assert_num_queries):
-    # 1: the manager's group names; 2: the dish; 3: UPDATE; 4: the dish read back with its
-    # rating summary
-    with django_assert_num_queries(4) as queries:
+    # 1: the manager's group names; 2: the dish; 3: its option groups; 4: UPDATE; 5: the
+    # dish read back with its rating summary; 6: its option groups
+    with django_assert_num_queries(6) as queries:
         response = manager_client.patch(f"{MENU_ITEMS}/{dish.pk}", {"price": "9.00"})
     assert response.status_code == 200
     assert not any("FOR UPDATE" in query["sql"] for query in queries.captured_queries)

@@ -60,8 +60,9 @@ def test_menu_item_create_budget(manager_client, django_assert_num_queries, size
     category = make_category()
     for _ in range(size):
         make_menu_item(category=category)
-    # 1: the manager's group names; 2: the category named by category_id; 3: INSERT
-    with django_assert_num_queries(3):
+    # 1: the manager's group names; 2: the category named by category_id; 3: INSERT;
+    # 4: the new dish's option groups, for the answer
+    with django_assert_num_queries(4):
         response = manager_client.post(
             "/api/menu-items",
             {"title": "Moussaka", "price": "16.75", "category_id": category.pk},
@@ -91,8 +92,9 @@ def test_cart_add_budget(customer_client, customer_user, django_assert_num_queri
     dishes = [make_menu_item() for _ in range(size)]
     for dish in dishes[1:]:
         add_to_cart(customer_user, dish)
-    # 1: the dish named by menuitem_id; 2: the line inserted or added to, in one statement
-    with django_assert_num_queries(2):
+    # 1: the dish named by menuitem_id; 2: its option groups, which the picks are checked
+    # against; 3: the line inserted or added to, in one statement
+    with django_assert_num_queries(3):
         response = customer_client.post(
             "/api/cart/menu-items", {"menuitem_id": dishes[0].pk, "quantity": 2}, format="json"
         )
