@@ -7,9 +7,9 @@ from django.urls import include, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import roles, views
-from .views.reservations import AvailabilityView, ReservationViewSet, TableViewSet
 from .views.options import OptionChoiceViewSet, OptionGroupViewSet
 from .views.refunds import OrderRefundsView
+from .views.reservations import AvailabilityView, ReservationViewSet, TableViewSet
 from .views.stream import order_stream
 
 
@@ -53,12 +53,8 @@ def group_routes(slug: str, group_name: str) -> list:
 
 urlpatterns = [
     re_path(r"^orders/stream/?$", order_stream, name="order-stream"),
-    re_path(
-        r"^orders/(?P<pk>[0-9]+)/refunds/?$", OrderRefundsView.as_view(), name="order-refunds"
-    ),
-    re_path(
-        r"^reservations/availability/?$", AvailabilityView.as_view(), name="availability"
-    ),
+    re_path(r"^orders/(?P<pk>[0-9]+)/refunds/?$", OrderRefundsView.as_view(), name="order-refunds"),
+    re_path(r"^reservations/availability/?$", AvailabilityView.as_view(), name="availability"),
     *router.urls,
     re_path(r"^users/?$", views.AccountViewSet.as_view({"post": "create"}), name="register"),
     re_path(r"^users/", include((account_router.urls, "course-users"))),

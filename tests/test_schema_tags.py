@@ -11,6 +11,8 @@ RESOURCE_TAGS = [
     "orders",
     "groups",
     "restaurant",
+    "reservations",
+    "capstone",
     "webhooks",
     "operations",
 ]
@@ -88,6 +90,9 @@ def test_course_demo_routes_carry_only_the_demo_tag(schema):
         ("get", "/api/groups/manager/users/", "groups"),
         ("get", "/api/webhooks/{id}/deliveries/", "webhooks"),
         ("get", "/api/health/", "operations"),
+        ("get", "/api/slots/", "restaurant"),
+        ("post", "/api/reservations/", "reservations"),
+        ("get", "/restaurant/booking/tables/", "capstone"),
     ],
 )
 def test_each_resource_lands_under_its_tag(schema, method, path, tag):
