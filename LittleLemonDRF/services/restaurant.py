@@ -5,6 +5,8 @@ the other (the overlap rule reads the periods already saved). Saving or deleting
 forgets the clock's cached configuration (clock/config.py), whichever way it is written.
 """
 
+from decimal import Decimal
+
 from django.db import transaction
 
 from ..errors import HoursOverlap
@@ -72,6 +74,13 @@ def closure_delete(*, closure: Closure) -> None:
 # before its slot: longer than the lead time and a slot, so an order for as soon as possible
 # goes to the kitchen at once, and one for later waits scheduled.
 DEMO_PREP_MINUTES = 45
+# Its bill: a delivery fee, free delivery from 30.00, and a 10% tax included in the prices.
+DEMO_BILL = {
+    "delivery_fee": Decimal("3.50"),
+    "free_delivery_from": Decimal("30.00"),
+    "tax_rate": Decimal("10.00"),
+    "prices_include_tax": True,
+}
 DEMO_HOURS = [
     ("delivery", "00:00", "24:00", 20),
     ("pickup", "00:00", "18:00", 20),
@@ -80,14 +89,16 @@ DEMO_HOURS = [
 
 
 def service_hours_demo_load() -> bool:
-    """Give the demo restaurant its delivery and pickup hours, unless it has some; True when
-    they were added."""
+    """Give the demo restaurant its delivery and pickup hours and its bill, unless it has hours
+    already; True when they were added."""
     with transaction.atomic():
         restaurant = _lock_restaurant()
         if ServiceHours.objects.exclude(fulfilment=ServiceHours.Fulfilment.TABLE).exists():
             return False
         restaurant.prep_minutes = DEMO_PREP_MINUTES
-        restaurant.save(update_fields=["prep_minutes"])
+        for name, value in DEMO_BILL.items():
+            setattr(restaurant, name, value)
+        restaurant.save(update_fields=["prep_minutes", *DEMO_BILL])
         ServiceHours.objects.bulk_create(
             ServiceHours(
                 fulfilment=fulfilment, weekday=day, opens=opens, closes=closes, capacity=capacity

@@ -37,7 +37,7 @@ class Command(BaseCommand):
         if services.service_hours_demo_load():
             self.stdout.write(
                 "Demo hours: delivery and pickup around the clock, every day; pickups from "
-                "18:00 two a slot."
+                "18:00 two a slot. Delivery 3.50, free from 30.00; prices include 10% tax."
             )
         User = get_user_model()
         self.stdout.write("\nDemo accounts (username / password / token):")
