@@ -84,6 +84,26 @@ class Restaurant:
             fields = {}
         return order
 
+    def open_for_pickups(self):
+        """Pickup hours every day, around the clock; the ids of the periods added."""
+        ids = []
+        for weekday in range(7):
+            body = {"fulfilment": "pickup", "weekday": weekday, "opens": "00:00"}
+            body |= {"closes": "24:00", "capacity": 50}
+            status, period = self.server.api(
+                "POST", "/api/service-hours", token=self.manager, body=body
+            )
+            assert status == 201, period
+            ids.append(period["id"])
+        return ids
+
+    def close_pickups(self, ids):
+        for period in ids:
+            status, _ = self.server.api(
+                "DELETE", f"/api/service-hours/{period}", token=self.manager
+            )
+            assert status == 204
+
     def order(self, order_id):
         status, order = self.server.api("GET", f"/api/orders/{order_id}", token=self.manager)
         assert status == 200, order
@@ -286,6 +306,13 @@ def test_an_evening_on_the_board_shows_every_field_and_is_photographed(page, res
     restaurant.move(away["id"], "accepted", "preparing", "ready")
     restaurant.change(away["id"], delivery_crew=crew)
     restaurant.move(away["id"], "out_for_delivery")
+    # A pickup for tomorrow evening waits in the scheduled column, showing its slot.
+    hours = restaurant.open_for_pickups()
+    tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 24 * 3600))
+    later = restaurant.place(
+        lines=((1, 1),), fulfilment="pickup", scheduled_for=f"{tomorrow}T19:15:00+00:00"
+    )
+    assert later["state"] == "scheduled", later
     backdate(
         server,
         {
@@ -309,8 +336,10 @@ def test_an_evening_on_the_board_shows_every_field_and_is_photographed(page, res
         (fresh, "accepted"),
         (waiting, "ready"),
         (away, "out_for_delivery"),
+        (later, "scheduled"),
     ):
         expect_in(page, state, order["id"])
+    expect(card(page, later["id"]).locator(".when")).to_have_text(re.compile(r"^Slot .*\b(19|7):15"))
     expect(card(page, late["id"])).to_have_attribute("data-age", "red")
     expect(card(page, away["id"])).to_have_attribute("data-age", "red")
     expect(card(page, slow["id"])).to_have_attribute("data-age", "amber")
@@ -323,7 +352,7 @@ def test_an_evening_on_the_board_shows_every_field_and_is_photographed(page, res
     expect_in(page, "placed", new["id"], timeout=LIVE_MS)
 
     cards = page.locator(".card")
-    assert cards.count() >= 7
+    assert cards.count() >= 8
     missing = []
     for index in range(cards.count()):
         one = cards.nth(index)
@@ -337,3 +366,4 @@ def test_an_evening_on_the_board_shows_every_field_and_is_photographed(page, res
     page.screenshot(path=str(SCREENSHOTS / "kitchen-board.png"), full_page=True)
     page.set_viewport_size(TABLET)
     page.screenshot(path=str(SCREENSHOTS / "kitchen-board-tablet.png"), full_page=True)
+    restaurant.close_pickups(hours)
