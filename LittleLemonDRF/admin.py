@@ -7,10 +7,11 @@ caches, order events) are the same whichever door a change comes through.
 
 from django.contrib import admin, messages
 from django.db.models import Avg, Count
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
-from . import order_policy, services, webhooks
+from . import order_policy, refunds_admin, services, webhooks
 from .errors import DomainError
 from .models import (
     ORDERABLE,
@@ -212,12 +213,14 @@ class OrderAdmin(admin.ModelAdmin):
         "note",
         "cancel_reason",
         "total",
+        "refunded",
+        "refund",
         "date",
         "created_at",
         "history",
     ]
     readonly_fields = [name for name in fields if name != "delivery_crew"]
-    inlines = [OrderItemInline]
+    inlines = [OrderItemInline, refunds_admin.RefundInline]
     actions = ["mark_delivered", "mark_paid", "mark_refunded"]
 
     @admin.display(boolean=True, description="delivered")
@@ -241,6 +244,21 @@ class OrderAdmin(admin.ModelAdmin):
             ),
         )
         return format_html('<ul class="order-history">{}</ul>', rows)
+
+    @admin.display(description="refund")
+    def refund(self, obj):
+        if obj.pk is None:
+            return "-"
+        url = reverse("admin:LittleLemonDRF_order_refund", args=[obj.pk])
+        return format_html('<a class="refund-link" href="{}">Refund lines or an amount</a>', url)
+
+    def get_urls(self):
+        # The refund page: a form over services.refund_make (refunds_admin.py).
+        refund = self.admin_site.admin_view(
+            lambda request, object_id: refunds_admin.refund_view(self, request, object_id)
+        )
+        mine = [path("<path:object_id>/refund/", refund, name="LittleLemonDRF_order_refund")]
+        return mine + super().get_urls()
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "delivery_crew":

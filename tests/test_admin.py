@@ -1,10 +1,12 @@
 """The Django admin: every model's pages render for staff, without a query per row."""
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 
 from LittleLemonDRF import roles
-from LittleLemonDRF.models import Order
+from LittleLemonDRF.models import Order, Refund
 from tests.factories import add_to_cart, make_menu_item, make_order, make_rating, make_user
 
 CHANGELISTS = [
@@ -195,3 +197,113 @@ def test_sold_out_filter_lists_dishes_switched_off_or_at_zero(staff_browser):
     assert "Pasta Primavera" in html
     assert "Baklava" in html
     assert "Greek Salad" not in html
+
+
+def _paid_order(lines):
+    order = make_order(make_user(), lines)
+    Order.objects.filter(pk=order.pk).update(payment_status=Order.PaymentStatus.PAID)
+    order.refresh_from_db()
+    return order
+
+
+def _refund_page(order):
+    return f"/admin/LittleLemonDRF/order/{order.pk}/refund/"
+
+
+@pytest.mark.django_db
+def test_admin_refunds_a_line_through_the_service_and_shows_it_read_only(staff_browser, admin_user):
+    order = _paid_order([(make_menu_item("Moussaka", "8.00"), 2)])
+    line = order.items.get()
+    change = staff_browser.get(f"/admin/LittleLemonDRF/order/{order.pk}/change/")
+    assert _refund_page(order) in change.content.decode()
+    page = staff_browser.get(_refund_page(order))
+    assert page.status_code == 200
+    assert '<strong class="refund-left">16.00</strong>' in page.content.decode()
+
+    response = staff_browser.post(
+        _refund_page(order),
+        {"reason": "Cold", f"line_{line.pk}": "1", "amount": "", "key": "k1"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"Refunded 8.00 on order #{order.pk}." in html
+    refund = Refund.objects.get(order=order)
+    assert (refund.amount, refund.lines, refund.by_id) == (
+        Decimal("8.00"),
+        [{"id": line.pk, "quantity": 1}],
+        admin_user.pk,
+    )
+    order.refresh_from_db()
+    assert (order.refunded, order.payment_status) == (Decimal("8.00"), "partially_refunded")
+    assert "Cold" in html  # the refunds inline, on the order's page
+    assert 'name="refunds-0-amount"' not in html  # shown, not editable
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("asked", "message"),
+    [
+        ({"amount": "16.01"}, "At most 16.00 is left to refund on this order."),
+        ({"line": "3"}, "Ensure this value is less than or equal to 2."),
+        ({"line": "1", "amount": "1.00"}, "Send lines or an amount, one of them."),
+        ({}, "Send lines or an amount, one of them."),
+        ({"amount": "0"}, "Ensure this value is greater than or equal to 0.01."),
+    ],
+)
+def test_admin_refund_refused_by_the_api_rules_records_nothing(staff_browser, asked, message):
+    order = _paid_order([(make_menu_item("Moussaka", "8.00"), 2)])
+    line = order.items.get()
+    form = {"reason": "Cold", "amount": asked.get("amount", ""), "key": "k1"}
+    form[f"line_{line.pk}"] = asked.get("line", "0")
+
+    response = staff_browser.post(_refund_page(order), form)
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    order.refresh_from_db()
+    assert order.refunded == Decimal("0.00")
+    assert not Refund.objects.filter(order=order).exists()
+
+
+@pytest.mark.django_db
+def test_admin_cannot_refund_an_unpaid_order(staff_browser):
+    order = make_order(make_user(), [(make_menu_item(price="8.00"), 1)])
+
+    response = staff_browser.post(
+        _refund_page(order), {"reason": "Cold", "amount": "1.00", "key": "k1"}
+    )
+
+    assert response.status_code == 200
+    assert "Only a paid or partially refunded order can be refunded." in response.content.decode()
+    assert not Refund.objects.filter(order=order).exists()
+
+
+@pytest.mark.django_db
+def test_admin_refund_form_sent_twice_refunds_once(staff_browser):
+    order = _paid_order([(make_menu_item(price="8.00"), 2)])
+    form = {"reason": "Late", "amount": "5.00", "key": "same-page"}
+
+    first = staff_browser.post(_refund_page(order), form)
+    again = staff_browser.post(_refund_page(order), form, follow=True)
+
+    assert first.status_code == 302
+    assert again.status_code == 200
+    assert f"Already refunded 5.00 on order #{order.pk}." in again.content.decode()
+    order.refresh_from_db()
+    assert order.refunded == Decimal("5.00")
+    assert Refund.objects.filter(order=order).count() == 1
+
+
+@pytest.mark.django_db
+def test_refund_page_is_for_staff_only():
+    order = _paid_order([(make_menu_item(price="8.00"), 1)])
+    browser = Client()
+    browser.force_login(make_user())
+
+    response = browser.post(_refund_page(order), {"reason": "Mine", "amount": "8.00", "key": "k"})
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert not Refund.objects.filter(order=order).exists()
