@@ -32,6 +32,15 @@ VALIDATION_ERROR = {
                 "type": "object",
                 "additionalProperties": {"type": "array", "items": {"type": "string"}},
             },
+            # A list of objects' errors (an order's items, a refund's lines): by item index,
+            # then by field name.
+            {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
         ]
     },
 }

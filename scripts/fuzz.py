@@ -4,7 +4,11 @@ Starts the API through harness/servers.py (debug off, a scratch SQLite database,
 lifted so that answers are about the input, on a free port) and runs schemathesis on every
 operation once per role, then sends hand-written bodies that a schema-driven generator never
 makes (nesting 100,000 deep, a file part, 1e400, NaN, lone surrogates, duplicate keys, wrong
-content types, an empty body), each of which must be a 4xx JSON answer. FUZZ_EXAMPLES bounds
+content types, an empty body), each of which must be a 4xx JSON answer. Ids in paths and
+bodies are drawn half the time from rows that exist (schemathesis dictionaries): the menu's
+dishes, option groups and choices, and paid orders with their lines, so that cart lines with
+picks, orders sent with `items`, option edits and refunds are made, not only refused for an
+unknown id. FUZZ_EXAMPLES bounds
 the examples per operation (CI uses a small number). Exits non-zero if any run fails, the
 server does not start, or it logged a traceback. Run it with `make fuzz` (`python -m
 scripts.fuzz` from the project folder).
@@ -40,6 +44,48 @@ User.objects.create_user("fuzz-customer", password={PASSWORD!r})
 crew = User.objects.create_user("fuzz-crew", password={PASSWORD!r})
 crew.groups.add(Group.objects.get(name=roles.DELIVERY_CREW))
 """
+# Paid orders for the refunds to give back: a burger with picks, a lemonade by size.
+ORDERS = """
+import json
+from django.contrib.auth.models import User
+from LittleLemonDRF import services
+from LittleLemonDRF.models import MenuItem, OptionChoice, OptionGroup
+customer = User.objects.get(username="fuzz-customer")
+manager = User.objects.get(username="fuzz-manager")
+orders = []
+for _ in range(3):
+    for group in OptionGroup.objects.filter(min__gte=1):
+        first = group.choices.filter(available=True).first()
+        services.cart_add_item(
+            user=customer, menuitem=group.menuitem, quantity=2, choices=[first.pk]
+        )
+    order, _ = services.order_place(user=customer, fulfilment="pickup", payment_method="card")
+    services.order_update(order=order, by=manager, payment_status="paid")
+    orders.append(order)
+ids = {
+    "dishes": list(MenuItem.objects.values_list("pk", flat=True)),
+    "groups": list(OptionGroup.objects.values_list("pk", flat=True)),
+    "choices": list(OptionChoice.objects.values_list("pk", flat=True)),
+    "orders": [order.pk for order in orders],
+    "lines": [line.pk for order in orders for line in order.items.all()],
+}
+with open(IDS_FILE, "w") as ids_file:
+    json.dump(ids, ids_file)
+"""
+# Where each id is drawn from the rows above, half the time (the other half is generated).
+BODY_IDS = {
+    "body.menuitem_id": "dishes",
+    "body.items[*].menuitem_id": "dishes",
+    "body.items[*].choices[*]": "choices",
+    "body.choices[*]": "choices",
+    "body.group_id": "groups",
+    "body.lines[*].id": "lines",
+}
+PATH_IDS = {
+    "/api/orders/": "orders",
+    "/api/option-groups/": "groups",
+    "/api/option-choices/": "choices",
+}
 
 
 def main() -> None:
@@ -57,9 +103,13 @@ def fuzz(workdir: Path) -> list[str]:
     env = servers.production_env(database_url=f"sqlite:///{workdir}/fuzz.sqlite3")
     servers.prepare_database(env)
     servers.manage(env, "shell", "-c", ACCOUNTS)
+    ids_file = workdir / "ids.json"
+    servers.manage(env, "shell", "-c", f"IDS_FILE = {str(ids_file)!r}\n" + ORDERS)
+    config = workdir / "schemathesis.toml"
+    config.write_text(schemathesis_config(json.loads(ids_file.read_text())))
     log = workdir / "server.log"
     with servers.running(env, log=log) as server:
-        failed = [role for role in ROLES if not schemathesis(server.url, role)]
+        failed = [role for role in ROLES if not schemathesis(server.url, role, config)]
         if not hand_written(server.url):
             failed.append("the hand-written cases")
     server_log = log.read_text(errors="replace")
@@ -70,10 +120,29 @@ def fuzz(workdir: Path) -> list[str]:
     return failed
 
 
-def schemathesis(url: str, role: str) -> bool:
+def schemathesis_config(ids: dict[str, list[int]]) -> str:
+    """schemathesis.toml: the dictionaries of existing ids, and where each is used."""
+    lines = []
+    for name, values in ids.items():
+        lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}", ""]
+    lines.append("[parameters]")
+    for key, name in BODY_IDS.items():
+        lines.append(f'"{key}" = {{ dictionary = "{name}", probability = 0.5 }}')
+    for prefix, name in PATH_IDS.items():
+        lines += [
+            "",
+            "[[operations]]",
+            f"include-path-regex = '^{prefix}[{{]'",
+            f'parameters = {{ "path.id" = {{ dictionary = "{name}", probability = 0.5 }} }}',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def schemathesis(url: str, role: str, config: Path) -> bool:
     print(f"== schemathesis as {role} ({EXAMPLES} examples per operation)", flush=True)
     command = [
         servers.tool("schemathesis"),
+        f"--config-file={config}",
         "run",
         f"{url}/api/schema/",
         f"--checks={','.join(CHECKS)}",
@@ -157,6 +226,35 @@ HAND_WRITTEN = [
     ("application/xml", "POST", "/api/users", None, "application/xml", b"<user/>"),
     ("empty JSON body", "POST", "/api/cart/menu-items", "customer", JSON, b""),
     ("empty JSON body", "PUT", "/api/orders/1", "manager", JSON, b""),
+    # Orders sent with their items, option edits and refunds (order 1 is a paid one).
+    ("100000 [", "POST", "/api/orders", "customer", JSON, b'{"items": ' + b"[" * 100_000),
+    ("1e400", "POST", "/api/orders", "customer", JSON, b'{"items": [{"menuitem_id": 1e400}]}'),
+    (
+        "a 400-digit choice",
+        "POST",
+        "/api/orders",
+        "customer",
+        JSON,
+        b'{"items": [{"menuitem_id": 17, "choices": [1' + b"0" * 400 + b"]}]}",
+    ),
+    ("NaN", "POST", "/api/orders/1/refunds", "manager", JSON, b'{"reason": "x", "amount": NaN}'),
+    (
+        "a 400-digit line",
+        "POST",
+        "/api/orders/1/refunds",
+        "manager",
+        JSON,
+        b'{"reason": "x", "lines": [{"id": 1' + b"0" * 400 + b', "quantity": 1}]}',
+    ),
+    (
+        "lone surrogate",
+        "POST",
+        "/api/option-groups",
+        "manager",
+        JSON,
+        b'{"menuitem_id": 17, "name": "\\ud800", "min": 0, "max": 1}',
+    ),
+    ("Infinity", "PATCH", "/api/option-choices/1", "manager", JSON, b'{"price_delta": Infinity}'),
 ]
 
 
