@@ -6,6 +6,8 @@ settings (BENCH_WORKERS sync workers: 3 with Redis, 1 without; debug off, pinned
 on free ports): the app, and the floor (bench/floor, a project with one DRF view and nothing
 else). wrk (pinned to CPU 1) loads the floor and each endpoint in turn for BENCH_SECONDS;
 every figure is a ratio to the floor's requests/s of the same run, judged against the goals.
+The one-request order places orders of three lines (one with a choice picked, counted stock)
+with `items` in one POST each, beside the write mix's cart flow, in orders placed per second.
 The during-writes reads (menu_during_writes, orders_during_writes) are loaded while the
 counted write mix runs beside them on connections of its own, and are also given as a ratio
 to the same read measured quiet (menu_anon, orders_manager).
@@ -86,6 +88,7 @@ SHORT = {
     "slots": "slots\na day",
     "write_mix": "write mix\n(3 adds + 1 order)",
     "write_mix_counted": "write mix,\ncounted stock",
+    "one_request_order": "one-request\norder (3 lines,\ncounted stock)",
     "menu_during_writes": "menu\nanonymous\nwhile writing",
     "orders_during_writes": "orders\nmanager\nwhile writing",
 }
@@ -103,7 +106,13 @@ class Endpoint:
 
     @property
     def write_mix(self) -> bool:
-        return self.name.startswith("write_mix")
+        """Writes that place orders, counted in orders placed per second."""
+        return self.name.startswith("write_mix") or self.one_request
+
+    @property
+    def one_request(self) -> bool:
+        """Orders placed in one request each, their lines in `items`."""
+        return self.name == "one_request_order"
 
     @property
     def yardstick(self) -> bool:
@@ -122,7 +131,8 @@ class Endpoint:
 
     def dishes(self, fx: dict) -> list[int]:
         """The dishes the write mix adds: counted ones for the counted mix, else uncounted."""
-        return fx["counted_items"] if self.name == "write_mix_counted" else fx["items"]
+        counted = self.name in ("write_mix_counted", "one_request_order")
+        return fx["counted_items"] if counted else fx["items"]
 
 
 def endpoints(slug: str) -> list[Endpoint]:
@@ -148,6 +158,12 @@ def endpoints(slug: str) -> list[Endpoint]:
         Endpoint(
             "write_mix_counted",
             "write mix, counted stock: 3 cart adds + 1 order",
+            "/api/orders",
+            "writers",
+        ),
+        Endpoint(
+            "one_request_order",
+            "one-request order: 3 lines in items, counted stock",
             "/api/orders",
             "writers",
         ),
@@ -261,7 +277,23 @@ def fixtures() -> dict:
         "slug": Category.objects.order_by("id").values_list("slug", flat=True)[0],
         "items": _dishes(MenuItem.objects.filter(stock__isnull=True)),
         "counted_items": _dishes(MenuItem.objects.filter(stock__isnull=False)),
+        "option": option_dish(),
     }
+
+
+def option_dish() -> tuple[int, int]:
+    """The dish the one-request order picks a choice on, and the choice: the first counted
+    dish, given a "Size" group (exactly one of two) when it has none."""
+    from LittleLemonDRF import services
+    from LittleLemonDRF.models import MenuItem, OptionChoice, OptionGroup
+
+    dish = MenuItem.objects.filter(stock__isnull=False).order_by("id").first()
+    if not OptionGroup.objects.filter(menuitem=dish).exists():
+        sizes = [{"name": "Small", "price_delta": 0}, {"name": "Large", "price_delta": 2}]
+        group = OptionGroup(menuitem=dish, name="Size", min=1, max=1)
+        services.option_group_save(group=group, choices=sizes)
+    choice = OptionChoice.objects.filter(group__menuitem=dish).order_by("id").last()
+    return dish.pk, choice.pk
 
 
 def _dishes(menu) -> list[int]:
@@ -278,7 +310,9 @@ def queries_per_request(endpoint: Endpoint, fx: dict) -> float:
     client = Client(headers={"Authorization": f"Token {token}"} if token else {})
     client.defaults["HTTP_HOST"] = "127.0.0.1"
     steps = [("get", endpoint.path, None)]
-    if endpoint.write_mix:
+    if endpoint.one_request:
+        steps = [("post", "/api/orders", one_request_body(fx, 0))]
+    elif endpoint.write_mix:
         steps = [
             ("post", "/api/cart/menu-items", {"menuitem_id": i, "quantity": 1})
             for i in endpoint.dishes(fx)[:3]
@@ -299,6 +333,17 @@ def queries_per_request(endpoint: Endpoint, fx: dict) -> float:
     with CaptureQueriesContext(connection) as captured:
         run()
     return len(captured) / len(steps)
+
+
+def one_request_body(fx: dict, turn: int) -> dict:
+    """POST /api/orders's body in the one-request order (as bench/wrk/one_request_order.lua):
+    the dish with options and its choice, and two more counted dishes taken in turn."""
+    dish, choice = fx["option"]
+    others = [i for i in fx["counted_items"] if i != dish]
+    first, second = (others[(2 * turn + n) % len(others)] for n in range(2))
+    items = [{"menuitem_id": dish, "quantity": 1, "choices": [choice]}]
+    items += [{"menuitem_id": first, "quantity": 1}, {"menuitem_id": second, "quantity": 2}]
+    return {"items": items}
 
 
 # --- wrk ----------------------------------------------------------------------------------
@@ -324,6 +369,9 @@ def _wrk(wrk_bin, url, endpoint: Endpoint, fx: dict, seconds: int, workdir: Path
         dishes = ",".join(map(str, endpoint.dishes(fx)))
         env |= {"BENCH_TOKENS_FILE": str(tokens), "BENCH_ITEMS": dishes}
         threads, script = CONNECTIONS, "write_mix.lua"
+        if endpoint.one_request:
+            env["BENCH_OPTION"] = "{}:{}".format(*fx["option"])
+            script = "one_request_order.lua"
     else:
         env["BENCH_TOKEN"] = fx[endpoint.token] if endpoint.token else ""
         script = "read.lua"
@@ -411,7 +459,9 @@ def figures(
         ),
         target_ratio=TARGETS.get(endpoint.name),
         target_orders_per_second=(
-            WRITE_MIX_TARGET if endpoint.name == "write_mix" and production else None
+            WRITE_MIX_TARGET
+            if endpoint.name in ("write_mix", "one_request_order") and production
+            else None
         ),
         p99_limit_ms=P99_LIMIT_MS if endpoint.read else None,
     )
@@ -450,7 +500,7 @@ def print_table(rows: list[Figures]) -> None:
         queries = "" if r.queries_per_request is None else f"{r.queries_per_request:.2f}"
         rounds = " / ".join(f"{x:.0f}" for x in r.rounds_per_second)
         goals = ", ".join(f"{g} {'pass' if met else 'FAIL'}" for g, met in r.goals.items())
-        if r.name == "write_mix" and r.target_orders_per_second is None:
+        if r.name in ("write_mix", "one_request_order") and r.target_orders_per_second is None:
             goals = f"orders/s >= {WRITE_MIX_TARGET:g}: set on PostgreSQL + Redis only"
         print(
             f"{r.label:<52} {r.requests_per_second:>8.1f} {r.p50_ms:>7.1f} {r.p99_ms:>7.1f} "
