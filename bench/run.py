@@ -283,15 +283,19 @@ def fixtures() -> dict:
 
 def option_dish() -> tuple[int, int]:
     """The dish the one-request order picks a choice on, and the choice: the first counted
-    dish, given a "Size" group (exactly one of two) when it has none."""
+    dish, given an "Extras" group (none to two of three) when it has none. Optional, so the
+    cart flow's mix still adds the dish without picks."""
     from LittleLemonDRF import services
     from LittleLemonDRF.models import MenuItem, OptionChoice, OptionGroup
 
     dish = MenuItem.objects.filter(stock__isnull=False).order_by("id").first()
     if not OptionGroup.objects.filter(menuitem=dish).exists():
-        sizes = [{"name": "Small", "price_delta": 0}, {"name": "Large", "price_delta": 2}]
-        group = OptionGroup(menuitem=dish, name="Size", min=1, max=1)
-        services.option_group_save(group=group, choices=sizes)
+        extras = [
+            {"name": name, "price_delta": delta}
+            for name, delta in (("Extra cheese", 1), ("Bacon", "1.50"), ("Avocado", 2))
+        ]
+        group = OptionGroup(menuitem=dish, name="Extras", min=0, max=2)
+        services.option_group_save(group=group, choices=extras)
     choice = OptionChoice.objects.filter(group__menuitem=dish).order_by("id").last()
     return dish.pk, choice.pk
 
