@@ -17,6 +17,16 @@ from rest_framework.permissions import AllowAny
 
 from .serializers import DetailSerializer
 
+
+def _errors_by_key(depth: int) -> dict:
+    """Messages by field name or item index, nested `depth` deep: a list of objects with
+    lists in them (an order's items and their choices) is reported item by item, then field
+    by field."""
+    messages = {"type": "array", "items": {"type": "string"}}
+    inner = messages if depth == 1 else {"anyOf": [messages, _errors_by_key(depth - 1)]}
+    return {"type": "object", "additionalProperties": inner}
+
+
 VALIDATION_ERROR = {
     "type": "object",
     "description": (
@@ -27,20 +37,9 @@ VALIDATION_ERROR = {
         "anyOf": [
             {"type": "string"},
             {"type": "array", "items": {"type": "string"}},
-            # A list field's errors by item index, a nested object's by field name.
-            {
-                "type": "object",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            },
-            # A list of objects' errors (an order's items, a refund's lines): by item index,
-            # then by field name.
-            {
-                "type": "object",
-                "additionalProperties": {
-                    "type": "object",
-                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                },
-            },
+            # A list field's errors by item index, a nested object's by field name, and
+            # deeper for lists of objects (an order's items, their choices; a refund's lines).
+            _errors_by_key(3),
         ]
     },
 }
