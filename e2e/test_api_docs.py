@@ -5,6 +5,18 @@ import json
 from playwright.sync_api import expect
 
 
+def reveal(page, selector: str, steps: int = 60):
+    """Scroll down until `selector` is on the page: Swagger UI renders operations only as
+    they come into view."""
+    for _ in range(steps):
+        if page.locator(selector).count():
+            page.locator(selector).scroll_into_view_if_needed()
+            return page.locator(selector)
+        page.mouse.wheel(0, 600)
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{selector} never appeared on the page")
+
+
 def test_swagger_ui_authorize_and_try_it_out(page, server, shot):
     token = server.accounts["crew_token"]
     page.goto("/api/docs/")
@@ -21,7 +33,7 @@ def test_swagger_ui_authorize_and_try_it_out(page, server, shot):
     expect(page.locator(".scheme-container button.authorize.locked")).to_be_visible()
 
     # GET /api/menu-items/ → Try it out → Execute.
-    operation = page.locator("#operations-menu-api_menu_items_list")
+    operation = reveal(page, "#operations-menu-api_menu_items_list")
     operation.locator(".opblock-summary").click()
     operation.locator("button.try-out__btn").click()
     with page.expect_response(lambda r: "/api/menu-items/" in r.url) as answer:
