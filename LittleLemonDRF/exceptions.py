@@ -131,11 +131,16 @@ def _protected_detail(exc: ProtectedError) -> str:
 
 
 # Django-level error pages: JSON for API clients, Django's own pages for people.
-_API_PREFIXES = ("/api/", "/auth/", "/token/")
+_API_PREFIXES = ("/api/", "/auth/", "/token/", "/restaurant/")
 
 
 def _is_api(request) -> bool:
-    return request.path.startswith(_API_PREFIXES) or request.path in ("/api", "/auth", "/token")
+    return request.path.startswith(_API_PREFIXES) or request.path in (
+        "/api",
+        "/auth",
+        "/token",
+        "/restaurant",
+    )
 
 
 def page_not_found(request, exception=None):

@@ -258,7 +258,7 @@ class AutoSchema(openapi.AutoSchema):
     def _error_responses(self):
         view = self.view
         detail = DetailSerializer
-        if self.method in BODY_METHODS | {"DELETE"} or getattr(view, "filterset_class", None):
+        if self.method in BODY_METHODS | {"DELETE"} or self._reads_query_values():
             yield "400", OpenApiResponse(VALIDATION_ERROR, "Invalid input.")
         if view.get_authenticators():
             yield "401", OpenApiResponse(detail, "Missing, invalid or expired credentials.")
@@ -270,6 +270,13 @@ class AutoSchema(openapi.AutoSchema):
             yield "415", OpenApiResponse(detail, "Unsupported media type.")
         if view.get_throttles():
             yield "429", OpenApiResponse(detail, "Throttled; see Retry-After and RateLimit.")
+
+    def _reads_query_values(self):
+        """A filterset, or query parameters of its own (a date, a party size) that a view
+        checks: a bad value is a 400."""
+        if getattr(self.view, "filterset_class", None):
+            return True
+        return any(parameter.get("in") == "query" for parameter in self._get_parameters())
 
     def _has_path_parameters(self):
         return "{" in self.path
