@@ -142,7 +142,16 @@ class Worker(EngineWorker):
                 connection.close()  # a fresh connection next time round
                 job = None
             if job is not None:
-                self.run_task(job)
+                try:
+                    self.run_task(job)
+                except (DatabaseError, InterfaceError):
+                    if not own:
+                        raise
+                    # The job could not even be marked failed: it stays claimed, and the
+                    # reaper gives it back once its lease runs out, as for a killed worker.
+                    logger.exception("A job stopped: the database did not answer")
+                    connection.close()
+                    self._nap(self.interval)
             elif self.batch:
                 break
             else:
