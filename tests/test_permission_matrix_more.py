@@ -2,13 +2,14 @@
 reservations and the capstone's booking API. The same table form as test_permission_matrix.py,
 over the `world` fixture and a few objects of these resources."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from rest_framework.permissions import SAFE_METHODS
 
+from LittleLemonDRF import clock
 from LittleLemonDRF.models import (
     OptionChoice,
     OptionGroup,
@@ -22,6 +23,7 @@ from tests.test_permission_matrix import EVERYONE, MANAGERS, ROLES, SIGNED_IN, _
 
 MANAGERS_CREATE = (401, 403, 403, 201, 201)
 MANAGERS_DELETE = (401, 403, 403, 204, 204)
+SIGNED_IN_CREATE = (401, 201, 201, 201, 201)
 
 CONTRACT = [
     # --- Options: written and read by managers and admins; everyone reads them in the dish
@@ -60,13 +62,71 @@ CONTRACT = [
     ("GET", "/api/tables/{table}", None, MANAGERS, None),
     ("PATCH", "/api/tables/{table}", {"seats": 6}, MANAGERS, None),
     ("DELETE", "/api/tables/{free_table}", None, MANAGERS_DELETE, None),
-    # --- Reservations: the owner and managers see one; managers delete
+    ("PUT", "/api/tables/{table}", {"name": "Window 10", "seats": 4}, MANAGERS, None),
+    # --- Reservations: anyone reads availability, the signed-in book; the owner and managers
+    # see one, the owner may only cancel it; managers delete
+    (
+        "GET",
+        "/api/reservations/availability?date={monday}&party_size=2",
+        None,
+        EVERYONE,
+        "reservations-availability",
+    ),
     ("GET", "/api/reservations", None, SIGNED_IN, None),
+    (
+        "POST",
+        "/api/reservations",
+        {"start": "{monday_evening}", "party_size": 2},
+        SIGNED_IN_CREATE,
+        None,
+    ),
     ("GET", "/api/reservations/{reservation}", None, (401, 200, 404, 200, 200), None),
+    (
+        "PATCH",
+        "/api/reservations/{reservation}",
+        {"status": "cancelled"},
+        (401, 200, 404, 200, 200),
+        "reservations-cancel",
+    ),
+    (
+        "PATCH",
+        "/api/reservations/{reservation}",
+        {"party_size": 3},
+        (401, 403, 404, 200, 200),
+        "reservations-party-size",
+    ),
     ("DELETE", "/api/reservations/{reservation}", None, (401, 403, 404, 204, 204), None),
-    # --- The capstone's booking API
+    # --- The capstone's booking API: the same rules under the capstone's names
     ("GET", "/restaurant/booking/tables", None, SIGNED_IN, None),
+    (
+        "POST",
+        "/restaurant/booking/tables",
+        {"name": "Rossi", "no_of_guests": 2, "booking_date": "{monday_evening}"},
+        SIGNED_IN_CREATE,
+        None,
+    ),
     ("GET", "/restaurant/booking/tables/{reservation}", None, (401, 200, 404, 200, 200), None),
+    (
+        "PUT",
+        "/restaurant/booking/tables/{reservation}",
+        {"name": "Rossi", "no_of_guests": 3, "booking_date": "{reservation_start}"},
+        (401, 403, 404, 200, 200),
+        None,
+    ),
+    (
+        "PATCH",
+        "/restaurant/booking/tables/{reservation}",
+        {"no_of_guests": 3},
+        (401, 403, 404, 200, 200),
+        None,
+    ),
+    (
+        "DELETE",
+        "/restaurant/booking/tables/{reservation}",
+        None,
+        (401, 204, 404, 204, 204),
+        None,
+    ),
     ("GET", "/restaurant/menu/", None, EVERYONE, None),
 ]
 
@@ -82,8 +142,9 @@ def _matrix():
 
 @pytest.fixture
 def grown(world):
-    """The world with an option group and choice on its dish, a paid order, two tables and the
-    customer's reservation of one of them tomorrow evening."""
+    """The world with an option group and choice on its dish, a paid order, two tables, the
+    customer's reservation of one of them tomorrow evening, and the next Monday evening (the
+    world's table hours) at least two days ahead, to book."""
     group = OptionGroup.objects.create(menuitem=world.item, name="Dressing", min=0, max=1)
     choice = OptionChoice.objects.create(group=group, name="Lemon", price_delta=Decimal("0"))
     paid = make_order(world.customer)
@@ -99,8 +160,15 @@ def grown(world):
         end=start + timedelta(minutes=90),
         table=table,
     )
+    zone = clock.config().zone
+    today = timezone.now().astimezone(zone).date()
+    monday = today + timedelta(days=2 + (-(today.weekday() + 2)) % 7)
+    monday_evening = datetime.combine(monday, time(19, 0), zone)
     return {
         **world.refs,
+        "monday": monday.isoformat(),
+        "monday_evening": monday_evening.isoformat(),
+        "reservation_start": reservation.start.astimezone(zone).isoformat(),
         "group": group.pk,
         "choice": choice.pk,
         "paid_order": paid.pk,
