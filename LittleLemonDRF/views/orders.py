@@ -19,6 +19,7 @@ from ..filters import OrderFilter
 from ..pagination import OrderPagination
 from ..permissions import CanChangeOrder, CanDeleteOrder
 from ..serializers import (
+    DetailSerializer,
     OrderCreateSerializer,
     OrderItemSerializer,
     OrderSerializer,
@@ -31,8 +32,9 @@ from ..throttles import (
 from .menu import ID_PATTERN
 
 MOVE_409 = (
-    "The order cannot make that move now (`allowed` lists where you may move it), or the new "
-    "slot cannot be taken (`next_available`)."
+    "The order cannot make that move now (`allowed` lists where you may move it), the new "
+    "slot cannot be taken (`next_available`), or the payment change is not one this order "
+    "can make now (`detail` alone)."
 )
 MOVE_CONFLICT = inline_serializer(
     "OrderMoveConflict",
@@ -78,7 +80,7 @@ def _conflicts(name: str, *shapes) -> PolymorphicProxySerializer:
     )
 
 
-MOVE_OR_SLOT = _conflicts("OrderChangeConflict", MOVE_CONFLICT, SLOT_UNAVAILABLE)
+MOVE_OR_SLOT = _conflicts("OrderChangeConflict", MOVE_CONFLICT, SLOT_UNAVAILABLE, DetailSerializer)
 
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
