@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from harness import servers
@@ -72,6 +72,7 @@ FLOOR_PATH = "/floor"
 # is 20 orders with their lines).
 TARGETS = {"menu_anon": 0.70, "menu_token": 0.60, "menu_filtered": 0.55}
 TARGETS |= {"orders_manager": 0.25, "orders_customer": 0.25, "cart": 0.50, "slots": 0.50}
+TARGETS |= {"availability": 0.50}
 # The write mix, in orders placed per second, on production's stack (PostgreSQL + Redis) only.
 WRITE_MIX_TARGET = 150.0
 # The 99th percentile latency of every read loaded on its own, at CONNECTIONS connections.
@@ -86,6 +87,7 @@ SHORT = {
     "orders_customer": "orders\ncustomer",
     "cart": "cart\ncustomer",
     "slots": "slots\na day",
+    "availability": "tables free\na day of 40",
     "write_mix": "write mix\n(3 adds + 1 order)",
     "write_mix_counted": "write mix,\ncounted stock",
     "one_request_order": "one-request\norder (3 lines,\ncounted stock)",
@@ -135,6 +137,12 @@ class Endpoint:
         return fx["counted_items"] if counted else fx["items"]
 
 
+def booking_day() -> str:
+    """The day after tomorrow: booked by seed_bench, and wholly ahead in any restaurant's
+    zone, so every start of it is judged."""
+    return (date.today() + timedelta(days=2)).isoformat()
+
+
 def endpoints(slug: str) -> list[Endpoint]:
     return [
         Endpoint("floor", "GET /floor (bare DRF, its own gunicorn)", FLOOR_PATH),
@@ -153,6 +161,11 @@ def endpoints(slug: str) -> list[Endpoint]:
             "slots",
             "GET /api/slots?fulfilment=pickup (anonymous; a day of 96 slots)",
             "/api/slots?fulfilment=pickup",
+        ),
+        Endpoint(
+            "availability",
+            "GET /api/reservations/availability (anonymous; 40 tables)",
+            f"/api/reservations/availability?date={booking_day()}&party_size=4",
         ),
         Endpoint("write_mix", "write mix: 3 cart adds + 1 order", "/api/orders", "writers"),
         Endpoint(

@@ -9,7 +9,16 @@ from django.db.models import Count, Sum
 from rest_framework.authtoken.models import Token
 
 from LittleLemonDRF import roles
-from LittleLemonDRF.models import Cart, Category, MenuItem, Order, Rating
+from LittleLemonDRF.models import (
+    Cart,
+    Category,
+    MenuItem,
+    Order,
+    Rating,
+    Reservation,
+    ServiceHours,
+    Table,
+)
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -92,3 +101,19 @@ def test_seed_bench_fills_the_first_category_with_a_fifth_of_the_menu():
     assert dishes[0] == 10  # the category bench/run.py filters on
     assert sum(dishes) == 50
     assert all(n > 0 for n in dishes)
+
+
+def test_seed_bench_sets_a_dining_room_of_40_tables_never_double_booked():
+    seed()
+
+    tables = Table.objects.all()
+    assert tables.count() == 40
+    assert ServiceHours.objects.filter(fulfilment="table").count() == 7
+    held = Reservation.objects.filter(status__in=["confirmed", "seated"]).order_by("start")
+    assert held.count() > 40 * 7
+    by_table = {}
+    for reservation in held:
+        assert reservation.party_size <= reservation.table.seats
+        previous = by_table.get(reservation.table_id)
+        assert previous is None or previous.end <= reservation.start
+        by_table[reservation.table_id] = reservation

@@ -2,8 +2,9 @@
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -23,8 +24,11 @@ from LittleLemonDRF.models import (
     Order,
     OrderItem,
     Rating,
+    Reservation,
+    Restaurant,
     ServiceHours,
     SlotTaken,
+    Table,
 )
 
 # bench/run.py reads the tokens of this manager and this customer (who has at least 25
@@ -38,6 +42,10 @@ BATCH = 5000
 # A restaurant does not grow new kinds of dish with its customers: categories do not scale up.
 BASE = {"categories": 50, "items": 500, "ratings": 5000, "users": 500, "orders": 20000}
 DISHES = "Lemon Tart|Greek Salad|Bruschetta|Grilled Fish|Lamb Souvlaki|Baklava|Pasta".split("|")
+# The dining room: seats of the tables, in turn, and how past evenings ended.
+TABLES = 40
+TABLE_SEATS = (2, 2, 4, 4, 4, 6, 8, 2)
+PAST_STATUSES = ("completed", "no_show", "cancelled")
 KINDS = "Starters|Mains|Desserts|Drinks|Salads|Soups|Grill|Pasta|Sides|Specials".split("|")
 
 
@@ -95,6 +103,8 @@ class Command(BaseCommand):
 
 
 def wipe() -> None:
+    Reservation.objects.all().delete()
+    Table.objects.all().delete()
     SlotTaken.objects.all().delete()
     ServiceHours.objects.all().delete()
     OrderItem.objects.all().delete()
@@ -122,6 +132,7 @@ class Seeder:
         self.carts(customers, items)
         self.tokens(managers[0], customers)
         self.pickup_slots()
+        self.dining_room(customers)
 
     def pickup_slots(self) -> None:
         """Pickup at any hour, every day, in 15-minute slots of 20 places, a few of them taken
@@ -142,6 +153,57 @@ class Seeder:
             )
             for i in range(0, 7 * 96, 3)
         )
+
+    def dining_room(self, customers) -> None:
+        """40 tables of 2 to 8 seats, reservations taken 12:00 to 23:00 every day, and a week
+        behind and a week ahead of bookings: each table turned two or three times an evening,
+        lunch at one in three, so GET /api/reservations/availability judges a day of 40 tables
+        against about a hundred reservations. Tables and bookings do not scale: a restaurant
+        does not get more tables with its customers."""
+        tables = Table.objects.bulk_create(
+            Table(name=f"Table {i + 1}", seats=TABLE_SEATS[i % len(TABLE_SEATS)])
+            for i in range(TABLES)
+        )
+        ServiceHours.objects.bulk_create(
+            ServiceHours(fulfilment="table", weekday=day, opens="12:00", closes="23:00")
+            for day in range(7)
+        )
+        zone = ZoneInfo(Restaurant.load().timezone)
+        today = timezone.localdate(timezone=zone)
+        rows = []
+        for offset in range(-7, 8):
+            day = today + timedelta(days=offset)
+            for table in tables:
+                rows += self.table_day(table, day, zone, customers, past=offset < 0)
+        Reservation.objects.bulk_create(rows, batch_size=BATCH)
+
+    def table_day(self, table, day, zone, customers, *, past: bool) -> list[Reservation]:
+        """One table's bookings of one day, one after another on the half-hour grid."""
+        rng, rows = self.rng, []
+        minute = 12 * 60 + 30 * rng.randint(0, 2) if rng.random() < 1 / 3 else 17 * 60
+        minute += 30 * rng.randint(0, 3)
+        while minute <= 21 * 60 + 30:
+            start = datetime.combine(day, time(minute // 60, minute % 60), zone)
+            guest = rng.choice(customers)
+            status = "confirmed"
+            if past:
+                status = rng.choices(PAST_STATUSES, weights=(85, 5, 10))[0]
+            rows.append(
+                Reservation(
+                    user_id=guest.pk,
+                    name=guest.username,
+                    party_size=rng.randint(max(1, table.seats - 2), table.seats),
+                    start=start,
+                    end=start + timedelta(minutes=90),
+                    table_id=table.pk,
+                    status=status,
+                )
+            )
+            # The next party comes after this one leaves, or the table rests a while.
+            minute += 90 + 30 * rng.randint(0, 4)
+            if minute < 17 * 60:
+                minute = 17 * 60 + 30 * rng.randint(0, 2)
+        return rows
 
     def categories(self) -> list[Category]:
         titles = [
