@@ -19,7 +19,6 @@ from ..filters import OrderFilter
 from ..pagination import OrderPagination
 from ..permissions import CanChangeOrder, CanDeleteOrder
 from ..serializers import (
-    DetailSerializer,
     OrderCreateSerializer,
     OrderItemSerializer,
     OrderSerializer,
@@ -80,7 +79,25 @@ def _conflicts(name: str, *shapes) -> PolymorphicProxySerializer:
     )
 
 
-MOVE_OR_SLOT = _conflicts("OrderChangeConflict", MOVE_CONFLICT, SLOT_UNAVAILABLE, DetailSerializer)
+# One shape for a change's 409: a move (`allowed`), a slot (`next_available`) or a payment
+# change (`detail` alone). One object with optional fields rather than a oneOf, which a body
+# with `detail` alone would match twice.
+MOVE_OR_SLOT = inline_serializer(
+    "OrderChangeConflict",
+    {
+        "detail": drf_serializers.CharField(),
+        "allowed": drf_serializers.ListField(
+            child=drf_serializers.CharField(),
+            required=False,
+            help_text="A move: the states you may move the order to now.",
+        ),
+        "next_available": drf_serializers.DateTimeField(
+            allow_null=True,
+            required=False,
+            help_text="A slot: the first that can be taken after the one refused, or null.",
+        ),
+    },
+)
 
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
