@@ -12,6 +12,8 @@
   const empty = document.getElementById("empty");
   const live = document.getElementById("live");
   const dayInput = document.getElementById("day");
+  const summary = document.getElementById("summary");
+  const nowLine = document.getElementById("now");
   const MOVES = JSON.parse(document.getElementById("table-moves").textContent);
   const LABELS = JSON.parse(document.getElementById("table-labels").textContent);
   const TABLES_URL = sheet.dataset.tablesUrl;
@@ -19,6 +21,8 @@
   const ZONE = sheet.dataset.timezone;
   const GRACE_MS = Number(sheet.dataset.graceMinutes) * 60000;
   const POLL_MS = Number(sheet.dataset.pollSeconds) * 1000;
+  // How a bar names its status; a confirmed party past its start is "late" instead.
+  const STATES = { confirmed: "booked", seated: "seated", completed: "done", no_show: "no-show", cancelled: "cancelled" };
 
   function localDay(date) {
     // en-CA writes dates as YYYY-MM-DD.
@@ -80,10 +84,23 @@
     let last = 23 * 60;
     for (const r of reservations) {
       first = Math.min(first, wallMinutes(r.start));
-      const end = wallMinutes(r.end);
-      last = Math.max(last, end < wallMinutes(r.start) ? 24 * 60 : end);
+      last = Math.max(last, endMinutes(r));
     }
     return [Math.floor(first / 60) * 60, Math.ceil(last / 60) * 60];
+  }
+
+  function endMinutes(reservation) {
+    const start = wallMinutes(reservation.start);
+    const end = wallMinutes(reservation.end);
+    return end <= start ? 24 * 60 : end;
+  }
+
+  function nowMinutes(now) {
+    const parts = new Intl.DateTimeFormat("en-GB", {
+      timeZone: ZONE, hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).formatToParts(now);
+    const part = (type) => Number(parts.find((p) => p.type === type).value);
+    return part("hour") * 60 + part("minute");
   }
 
   function drawHours(first, last) {
@@ -94,41 +111,116 @@
       mark.style.left = `${((minute - first) / (last - first)) * 100}%`;
       hours.append(mark);
     }
+    rowsList.style.setProperty("--hour", `${(60 / (last - first)) * 100}%`);
   }
 
-  function bar(reservation, first, last, now) {
+  function drawNow(day, first, last, now) {
+    // The line is drawn on today's sheet only, within the hours shown.
+    const minute = nowMinutes(now);
+    const shown = day === localDay(now) && minute >= first && minute <= last;
+    nowLine.hidden = !shown;
+    if (!shown) return;
+    const share = (minute - first) / (last - first);
+    nowLine.style.left = `calc(var(--names) + (100% - var(--names)) * ${share})`;
+    nowLine.firstElementChild.textContent = `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+  }
+
+  function drawSummary(reservations) {
+    const count = (status) => reservations.filter((r) => r.status === status).length;
+    const covers = reservations
+      .filter((r) => ["confirmed", "seated", "completed"].includes(r.status))
+      .reduce((sum, r) => sum + r.party_size, 0);
+    summary.replaceChildren();
+    const words = { confirmed: "expected", seated: "seated", completed: "done", no_show: "no-show", cancelled: "cancelled" };
+    for (const [status, word] of Object.entries(words)) {
+      const item = document.createElement("li");
+      item.dataset.status = status;
+      const figure = document.createElement("b");
+      figure.textContent = count(status);
+      item.append(figure, word);
+      summary.append(item);
+    }
+    const item = document.createElement("li");
+    item.className = "covers";
+    const figure = document.createElement("b");
+    figure.textContent = covers;
+    item.append(figure, "covers");
+    summary.append(item);
+  }
+
+  function lanes(reservations) {
+    // Bars of one table that overlap (a cancelled booking and the one that took its place)
+    // go one under the other. Returns each reservation's lane and how many there are.
+    const ends = [];
+    const lane = new Map();
+    for (const r of [...reservations].sort((a, b) => wallMinutes(a.start) - wallMinutes(b.start))) {
+      let i = ends.findIndex((end) => end <= wallMinutes(r.start));
+      if (i === -1) i = ends.length;
+      ends[i] = endMinutes(r);
+      lane.set(r.id, i);
+    }
+    return [lane, Math.max(1, ends.length)];
+  }
+
+  function text(tag, className, content) {
+    const element = document.createElement(tag);
+    element.className = className;
+    element.textContent = content;
+    return element;
+  }
+
+  function bar(reservation, first, last, now, lane) {
     const start = wallMinutes(reservation.start);
-    let end = wallMinutes(reservation.end);
-    if (end <= start) end = 24 * 60;
+    const end = endMinutes(reservation);
+    const late = reservation.status === "confirmed" && now > Date.parse(reservation.start);
     const item = document.createElement("li");
     item.className = "booking";
     item.dataset.status = reservation.status;
     item.dataset.id = reservation.id;
+    item.dataset.late = late;
     item.style.left = `${((start - first) / (last - first)) * 100}%`;
     item.style.width = `${((end - start) / (last - first)) * 100}%`;
+    item.style.top = `${lane * 3.6 + 0.25}rem`;
     const what = document.createElement("p");
     what.className = "what";
-    what.textContent = `${reservation.start.slice(11, 16)} ${reservation.name} · ${reservation.party_size}`;
-    item.title = `${reservation.name}, ${reservation.party_size} guests, ${reservation.status}${reservation.note ? ": " + reservation.note : ""}`;
-    item.append(what);
+    const time = text("time", "", reservation.start.slice(11, 16));
+    time.dateTime = reservation.start;
+    what.append(
+      time,
+      text("span", "who-booked", reservation.name),
+      text("span", "party", reservation.party_size),
+    );
+    what.lastElementChild.title = `${reservation.party_size} guests`;
+    item.title = `${reservation.name}, ${reservation.party_size} guests, ${LABELS[reservation.status] || reservation.status}${reservation.note ? ": " + reservation.note : ""}`;
     const actions = document.createElement("p");
     actions.className = "actions";
+    const minutesLate = Math.floor((now - Date.parse(reservation.start)) / 60000);
+    const state = late ? `late ${minutesLate}′` : STATES[reservation.status] || reservation.status;
+    actions.append(text("span", "state", state));
     for (const next of movesFor(reservation, now)) {
       const button = document.createElement("button");
       button.type = "button";
       button.dataset.to = next.to;
       button.textContent = LABELS[next.to] || next.to;
+      if (next.to === "cancelled") {
+        // The rarest move at the stand takes the least room: a cross, named for readers.
+        button.setAttribute("aria-label", button.textContent);
+        button.title = button.textContent;
+        button.textContent = "✕";
+      }
       button.addEventListener("click", () => move(reservation, next.to));
       actions.append(button);
     }
-    item.append(actions);
+    item.append(what, actions);
     return item;
   }
 
-  function draw(tables, reservations) {
+  function draw(day, tables, reservations) {
     const now = Date.now();
     const [first, last] = span(reservations);
     drawHours(first, last);
+    drawNow(day, first, last, now);
+    drawSummary(reservations);
     empty.hidden = tables.length > 0;
     rowsList.replaceChildren();
     for (const table of tables) {
@@ -138,16 +230,14 @@
       if (!table.active) row.classList.add("inactive");
       const name = document.createElement("h2");
       name.textContent = `${table.name}`;
-      const seats = document.createElement("span");
-      seats.className = "seats";
-      seats.textContent = `${table.seats} seats`;
-      name.append(seats);
+      name.append(text("span", "seats", `${table.seats} seats`));
       const line = document.createElement("ol");
       line.className = "line";
       line.setAttribute("aria-label", `Reservations at ${table.name}`);
-      for (const r of reservations) {
-        if (r.table && r.table.id === table.id) line.append(bar(r, first, last, now));
-      }
+      const own = reservations.filter((r) => r.table && r.table.id === table.id);
+      const [lane, count] = lanes(own);
+      line.style.setProperty("--lanes", count);
+      for (const r of own) line.append(bar(r, first, last, now, lane.get(r.id)));
       row.append(name, line);
       rowsList.append(row);
     }
@@ -160,9 +250,10 @@
     try {
       const day = dayInput.value || localDay(new Date());
       const [tables, reservations] = await Promise.all([getJSON(TABLES_URL), sheetOf(day)]);
-      draw(tables, reservations);
+      draw(day, tables, reservations);
       const held = reservations.filter((r) => r.status === "confirmed" || r.status === "seated");
-      live.textContent = `${held.length} reservations · updated ${new Date().toLocaleTimeString()}`;
+      const at = new Date().toLocaleTimeString("en-GB", { timeZone: ZONE });
+      live.textContent = `${held.length} held · updated ${at}`;
       live.dataset.state = "live";
     } catch (error) {
       live.textContent = "Offline: retrying";
