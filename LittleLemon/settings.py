@@ -477,5 +477,8 @@ LOGGING = {
     "loggers": {
         # runserver prints its own request lines while debugging.
         "littlelemon.request": {"level": "WARNING" if DEBUG else "INFO"},
+        # The job engine logs every job's start and end; while debugging (make serve) the
+        # periodic jobs would fill the terminal every few seconds.
+        "django_tasks": {"level": "WARNING" if DEBUG else "INFO"},
     },
 }
