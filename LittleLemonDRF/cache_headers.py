@@ -5,32 +5,19 @@ not to be stored anywhere (`no-store`). Directives a view set already are kept (
 stream's `no-cache`, the menu's validators); anonymous answers are left as the view made them.
 """
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.utils.cache import patch_cache_control
 from django.utils.functional import LazyObject
+
+from .middleware import ResponseMiddleware
 
 # The routes whose answers hold a token or a JWT, by URL name.
 TOKEN_ROUTES = frozenset({"login", "token-login", "api-token-auth", "jwt-create", "jwt-refresh"})
 
 
-class CacheHeadersMiddleware:
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if self.async_mode:
-            return self._acall(request)
-        return _with_cache_control(request, self.get_response(request))
-
-    async def _acall(self, request):
-        return _with_cache_control(request, await self.get_response(request))
+class CacheHeadersMiddleware(ResponseMiddleware):
+    def finish(self, request, response):
+        return _with_cache_control(request, response)
 
 
 def _with_cache_control(request, response):

@@ -26,7 +26,6 @@ import uuid
 from collections import OrderedDict
 from typing import NamedTuple
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.cache import caches
 from django_redis import get_redis_connection
 from django_redis.cache import RedisCache
@@ -35,6 +34,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 from . import breaker
+from .middleware import ResponseMiddleware
 
 # KEYS[1]: the client's key. ARGV: now, window (s), limit, a unique member for this request.
 # Returns {allowed (1 or 0), the hits now in the window}, and once the window is full, the time
@@ -146,29 +146,15 @@ def rate_limit_headers(decision: Decision) -> dict[str, str]:
     return headers
 
 
-class RateLimitHeadersMiddleware:
+class RateLimitHeadersMiddleware(ResponseMiddleware):
     """Adds the RateLimit headers of the tightest throttle decision to the response.
 
     A middleware rather than a view hook, so that every view that throttles gets them: the
     project's own, Djoser's, simplejwt's, DRF's token view, and the async order stream.
     """
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if self.async_mode:
-            return self._acall(request)
-        return _with_headers(request, self.get_response(request))
-
-    async def _acall(self, request):
-        return _with_headers(request, await self.get_response(request))
+    def finish(self, request, response):
+        return _with_headers(request, response)
 
 
 def _with_headers(request, response):
