@@ -85,3 +85,17 @@ def gone_id(obj) -> int:
     pk = obj.pk
     obj.delete()
     return pk
+
+
+def client_with_token(key: str) -> APIClient:
+    """A client that sends `Authorization: Token <key>`, a key the test already has."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def client_with_bearer(access: str) -> APIClient:
+    """A client that sends `Authorization: Bearer <access>`, a JWT access token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client

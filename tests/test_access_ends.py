@@ -24,6 +24,8 @@ from LittleLemonDRF.authentication import REVOKED
 from LittleLemonDRF.models import ApiToken
 from LittleLemonDRF.services import token_for_login
 from tests.factories import PASSWORD, make_user
+from tests.factories import client_with_bearer as bearer_client
+from tests.factories import client_with_token as token_client
 
 User = get_user_model()
 CART = "/api/cart/menu-items"
@@ -34,18 +36,6 @@ NEW_PASSWORD = "Another-lemon-2027!"
 @pytest.fixture
 def user(db):
     return make_user("kim", email="kim@example.com")
-
-
-def token_client(key: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
-
-
-def bearer_client(access: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
-    return client
 
 
 def jwt_pair(user) -> dict:

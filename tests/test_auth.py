@@ -13,10 +13,11 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from tests.factories import PASSWORD, make_user
+from tests.factories import client_with_bearer as bearer_client
+from tests.factories import client_with_token as token_client
 
 User = get_user_model()
 
@@ -41,18 +42,6 @@ THROTTLED_LOGINS = ["/token/login/", "/auth/token/login/", "/api/api-token-auth/
 @pytest.fixture
 def user(db):
     return make_user("lena_lemon", email="lena@example.com")
-
-
-def token_client(key: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
-
-
-def bearer_client(access: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
-    return client
 
 
 def credentials(user, password=PASSWORD) -> dict:
