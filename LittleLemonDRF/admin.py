@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from . import order_policy, refunds_admin, services, webhooks
+from .admin_base import ServiceModelAdmin
 from .errors import DomainError
 from .models import (
     ORDERABLE,
@@ -27,7 +28,7 @@ from .models import (
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ServiceModelAdmin):
     list_display = ["title", "slug", "item_count"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
@@ -40,10 +41,6 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.category_delete(category=obj)
-
-    def delete_queryset(self, request, queryset):
-        for category in queryset:
-            services.category_delete(category=category)
 
     @admin.display(description="menu items", ordering="_item_count")
     def item_count(self, obj):
@@ -68,7 +65,7 @@ class SoldOutFilter(admin.SimpleListFilter):
 
 
 @admin.register(MenuItem)
-class MenuItemAdmin(admin.ModelAdmin):
+class MenuItemAdmin(ServiceModelAdmin):
     list_display = [
         "title",
         "category",
@@ -93,17 +90,13 @@ class MenuItemAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.menu_item_delete(item=obj)
 
-    def delete_queryset(self, request, queryset):
-        for item in queryset:
-            services.menu_item_delete(item=item)
-
     @admin.display(description="average rating", ordering="_average")
     def average_rating(self, obj):
         return None if obj._average is None else round(obj._average, 2)
 
 
 @admin.register(Rating)
-class RatingAdmin(admin.ModelAdmin):
+class RatingAdmin(ServiceModelAdmin):
     list_display = ["menuitem", "user", "rating"]
     list_filter = ["rating"]
     list_select_related = ["menuitem", "user"]
@@ -125,13 +118,9 @@ class RatingAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.rating_delete(rating=obj)
 
-    def delete_queryset(self, request, queryset):
-        for rating in queryset:
-            services.rating_delete(rating=rating)
-
 
 @admin.register(Cart)
-class CartAdmin(admin.ModelAdmin):
+class CartAdmin(ServiceModelAdmin):
     list_display = ["user", "menuitem", "quantity"]
     list_filter = ["menuitem__category"]
     list_select_related = ["user", "menuitem"]
@@ -147,10 +136,6 @@ class CartAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.cart_remove_line(line=obj)
-
-    def delete_queryset(self, request, queryset):
-        for line in queryset:
-            services.cart_remove_line(line=line)
 
 
 class HistoryInline(admin.TabularInline):
@@ -175,7 +160,7 @@ class OrderItemInline(HistoryInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ServiceModelAdmin):
     """Orders: crew assigned in the form; moves and payment through the actions, which are
     the API's services and rules (order_policy) applied as the signed-in staff member."""
 
@@ -271,10 +256,6 @@ class OrderAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.order_delete(order=obj)
 
-    def delete_queryset(self, request, queryset):
-        for order in queryset:
-            services.order_delete(order=order)
-
     @admin.action(description="Mark selected orders as delivered")
     def mark_delivered(self, request, queryset):
         _apply(self, request, queryset, "marked as delivered", status=True)
@@ -330,7 +311,7 @@ def _assign_to(crew):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(ServiceModelAdmin):
     """Webhook endpoints, looked at and removed. They are registered through the API, which
     shows the secret once; the admin never shows it."""
 
@@ -348,10 +329,6 @@ class WebhookAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         webhooks.webhook_delete(webhook=obj)
-
-    def delete_queryset(self, request, queryset):
-        for webhook in queryset:
-            webhooks.webhook_delete(webhook=webhook)
 
 
 @admin.register(WebhookDelivery)

@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count, Q
 
 from . import reservation_policy
+from .admin_base import ServiceModelAdmin
 from .errors import DomainError
 from .models import Reservation, Table
 from .services import reservations as services
@@ -18,7 +19,7 @@ User = get_user_model()
 
 
 @admin.register(Table)
-class TableAdmin(admin.ModelAdmin):
+class TableAdmin(ServiceModelAdmin):
     list_display = ["id", "name", "seats", "active"]
     list_filter = ["active"]
     search_fields = ["name"]
@@ -32,13 +33,9 @@ class TableAdmin(admin.ModelAdmin):
         except DomainError as error:
             self.message_user(request, error.message, messages.ERROR)
 
-    def delete_queryset(self, request, queryset):
-        for table in queryset:
-            self.delete_model(request, table)
-
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(ServiceModelAdmin):
     """Reservations: read here, moved by the actions (the API's rules, as this staff member);
     a new one is booked through the API, which picks its table."""
 
@@ -60,10 +57,6 @@ class ReservationAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.reservation_delete(reservation=obj)
-
-    def delete_queryset(self, request, queryset):
-        for reservation in queryset:
-            services.reservation_delete(reservation=reservation)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

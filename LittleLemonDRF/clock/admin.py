@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from .. import services
+from ..admin_base import ServiceModelAdmin
 from ..errors import DomainError
 from ..models import Closure, Restaurant, ServiceHours, SlotTaken
 
@@ -45,7 +46,7 @@ class ServiceHoursForm(forms.ModelForm):
 
 
 @admin.register(ServiceHours)
-class ServiceHoursAdmin(admin.ModelAdmin):
+class ServiceHoursAdmin(ServiceModelAdmin):
     form = ServiceHoursForm
     list_display = ["fulfilment", "weekday", "opens", "closes", "capacity"]
     list_filter = ["fulfilment", "weekday"]
@@ -56,13 +57,9 @@ class ServiceHoursAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.service_hours_delete(hours=obj)
 
-    def delete_queryset(self, request, queryset):
-        for hours in queryset:
-            services.service_hours_delete(hours=hours)
-
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(ServiceModelAdmin):
     list_display = ["starts", "ends", "reason"]
     search_fields = ["reason"]
     date_hierarchy = "starts"
@@ -72,10 +69,6 @@ class ClosureAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.closure_delete(closure=obj)
-
-    def delete_queryset(self, request, queryset):
-        for closure in queryset:
-            services.closure_delete(closure=closure)
 
 
 @admin.register(SlotTaken)
