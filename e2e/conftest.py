@@ -83,6 +83,29 @@ class Server:
             status, raw = error.code, error.read()
         return status, json.loads(raw) if raw else None
 
+    def token(self, username):
+        """The token of one of the suite's accounts (password PASSWORD), by logging in."""
+        status, body = self.api(
+            "POST", "/token/login/", body={"username": username, "password": PASSWORD}
+        )
+        assert status == 200, body
+        return body["auth_token"]
+
+    def new_manager(self, username):
+        """Sign `username` up, put them in Manager as the suite's admin; their token."""
+        status, body = self.api(
+            "POST", "/api/users", body={"username": username, "password": PASSWORD}
+        )
+        assert status == 201, body
+        status, body = self.api(
+            "POST",
+            "/api/groups/manager/users",
+            token=self.token("e2e-admin"),
+            body={"username": username},
+        )
+        assert status == 201, body
+        return self.token(username)
+
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):

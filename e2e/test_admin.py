@@ -136,11 +136,7 @@ ORDER_ACTIONS = [
 
 
 def customer_token(server):
-    status, body = server.api(
-        "POST", "/token/login/", body={"username": "e2e-customer", "password": PASSWORD}
-    )
-    assert status == 200, body
-    return body["auth_token"]
+    return server.token("e2e-customer")
 
 
 def place_orders(server, *choices):

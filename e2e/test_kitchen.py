@@ -36,27 +36,11 @@ class Restaurant:
 
     def __init__(self, server):
         self.server = server
-        admin = self.token("e2e-admin")
-        status, body = server.api(
-            "POST", "/api/users", body={"username": MANAGER, "password": PASSWORD}
-        )
-        assert status == 201, body
-        status, body = server.api(
-            "POST", "/api/groups/manager/users", token=admin, body={"username": MANAGER}
-        )
-        assert status == 201, body
-        self.manager = self.token(MANAGER)
-        self.customer = self.token("e2e-customer")
+        self.manager = server.new_manager(MANAGER)
+        self.customer = server.token("e2e-customer")
         status, menu = server.api("GET", "/api/menu-items?orderable=true")
         assert status == 200, menu
         self.dishes = [dish["id"] for dish in menu["results"][:3]]
-
-    def token(self, username):
-        status, body = self.server.api(
-            "POST", "/token/login/", body={"username": username, "password": PASSWORD}
-        )
-        assert status == 200, body
-        return body["auth_token"]
 
     def place(self, lines=((0, 2), (1, 1)), **choices):
         """The customer fills the cart and orders; the new order."""

@@ -66,26 +66,10 @@ class Host:
 
     def __init__(self, server):
         self.server = server
-        admin = self.token("e2e-admin")
-        status, body = server.api(
-            "POST", "/api/users", body={"username": MANAGER, "password": PASSWORD}
-        )
-        assert status == 201, body
-        status, body = server.api(
-            "POST", "/api/groups/manager/users", token=admin, body={"username": MANAGER}
-        )
-        assert status == 201, body
-        self.manager = self.token(MANAGER)
-        self.customer = self.token("e2e-customer")
+        self.manager = server.new_manager(MANAGER)
+        self.customer = server.token("e2e-customer")
         code = WRITE_EVENING.format(day=tomorrow(), evening=json.dumps(EVENING))
         self.evening = json.loads(manage_shell(server, code).strip().splitlines()[-1])
-
-    def token(self, username):
-        status, body = self.server.api(
-            "POST", "/token/login/", body={"username": username, "password": PASSWORD}
-        )
-        assert status == 200, body
-        return body["auth_token"]
 
     def book(self, at, party, name):
         body = {"start": f"{tomorrow()}T{at}:00+00:00", "party_size": party, "name": name}
